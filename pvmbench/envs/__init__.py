@@ -1,0 +1,21 @@
+"""pvmbench's Gymnasium environments, registered under the `pvmbench/` namespace."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+
+TABLETOP_ID = "pvmbench/TableTopPick-v0"
+
+
+def register_envs() -> None:
+    """Called by gymnasium through the `gymnasium.envs` entry point, and on `import pvmbench.envs`."""
+    if TABLETOP_ID not in gym.registry:
+        gym.register(
+            id=TABLETOP_ID,
+            entry_point="pvmbench.envs.tabletop.env:TableTopPickEnv",
+            max_episode_steps=50,
+            disable_env_checker=True,
+        )
+
+
+register_envs()

@@ -1,0 +1,1 @@
+"""Distribution shifts applied to the table-top scene."""
