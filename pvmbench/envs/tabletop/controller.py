@@ -18,7 +18,7 @@ from pvmbench.envs.tabletop.panda_xml import FINGER_MAX
 
 MAX_DELTA = 0.05  # metres per control step at action 1.0 (0.5 m/s)
 # Where the TCP may go: above the table and within reach; keeps IK away from singular poses.
-WORKSPACE_LOW = np.array([-0.25, -0.3, 0.005])
+WORKSPACE_LOW = np.array([-0.25, -0.3, 0.015])  # fingertips 1.5 cm below the TCP touch the table
 WORKSPACE_HIGH = np.array([0.25, 0.3, 0.45])
 HOME_TCP = np.array([0.0, 0.0, 0.25])
 # Gripper pointing down (TCP z = world -z), fingers opening along world y.

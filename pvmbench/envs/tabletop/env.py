@@ -33,6 +33,10 @@ PRIVILEGED_KEYS = ("tcp", "object", "goal", "finger_width", "grasped", "object_h
 PRIVILEGED_DIM = 12
 
 
+class PhysicsDivergedError(RuntimeError):
+    """The simulation went unstable (NaN or huge accelerations); the episode is void."""
+
+
 class TableTopPickEnv(gym.Env):
     metadata = {"render_modes": ["rgb_array"], "render_fps": CONTROL_HZ}
     score_bounds = (R_RANDOM, rw.R_MAX)
@@ -100,6 +104,11 @@ class TableTopPickEnv(gym.Env):
         self._controller.apply(self.data, np.clip(action, -1.0, 1.0))
         mujoco.mj_step(self.model, self.data, nstep=SUBSTEPS)
         self._steps += 1
+        if self.data.warning[mujoco.mjtWarning.mjWARN_BADQACC].number or self.data.warning[
+            mujoco.mjtWarning.mjWARN_BADQVEL
+        ].number:
+            # MuJoCo silently resets diverged state; carrying on would score a different episode.
+            raise PhysicsDivergedError(f"physics diverged at step {self._steps} of scenario seed {self._scenario['seed']}")
         tcp, obj, goal = self._positions()
         grasped = self._is_grasped()
         to_obj, to_goal = float(np.linalg.norm(tcp - obj)), float(np.linalg.norm(obj - goal))

@@ -21,6 +21,7 @@ ROBOT_BASE = (-0.55, 0.0, 0.0)
 TEXTURE_SIZE = 256
 VISIBLE_GROUP, HIDDEN_GROUP = 1, 5
 PHYSICS_TIMESTEP = 0.002
+MIN_OBJECT_MASS = 0.05  # kg
 
 _SCENE_XML = """
 <mujoco model="pvmbench_tabletop">
@@ -117,6 +118,11 @@ def build_model(objects: tuple[ObjectAsset, ...]) -> TableTopModel:
     for slot in range(N_SLOTS):
         _add_slot(spec, slot, objects)
     model = spec.compile()
+    # Broadphase filters bodies by the OR of their geoms' flags, taken at compile time while every
+    # slot geom was off; slots must stay eligible for collision whichever object they hold.
+    for slot in range(N_SLOTS):
+        body = model.body(f"slot{slot}").id
+        model.body_contype[body] = model.body_conaffinity[body] = 1
     return _index(model, objects)
 
 
@@ -152,7 +158,7 @@ def _add_slot(spec: mujoco.MjSpec, slot: int, objects: tuple[ObjectAsset, ...]) 
                             meshname=f"col_{obj.name}", material=f"mat_{obj.name}")
         col.contype, col.conaffinity, col.group = 0, 0, HIDDEN_GROUP
         col.condim, col.friction = 4, [1.0, 0.01, 0.0001]
-        col.solref, col.solimp = [0.005, 1.0], [0.95, 0.99, 0.001, 0.5, 2.0]
+        col.solref, col.solimp = [0.01, 1.0], [0.95, 0.99, 0.001, 0.5, 2.0]
         if has_own_visual:
             viz = body.add_geom(name=f"s{slot}_viz_{obj.name}", type=mujoco.mjtGeom.mjGEOM_MESH,
                                 meshname=f"viz_{obj.name}", material=f"mat_{obj.name}")
@@ -213,7 +219,10 @@ def _object_inertia(objects: tuple[ObjectAsset, ...]) -> dict[str, np.ndarray]:
     out = {}
     for obj in objects:
         b = model.body(obj.name).id
+        # Tiny shapes would weigh a few grams; a floor on mass and inertia keeps the grasp contact
+        # (fingers squeeze with up to 40 N) numerically stable at a 2 ms timestep.
+        scale = max(1.0, MIN_OBJECT_MASS / model.body_mass[b])
         out[obj.name] = np.concatenate(
-            [[model.body_mass[b]], model.body_ipos[b], model.body_iquat[b], model.body_inertia[b]]
+            [[model.body_mass[b] * scale], model.body_ipos[b], model.body_iquat[b], model.body_inertia[b] * scale]
         )
     return out

@@ -29,7 +29,7 @@ class ObjectAsset:
     # visual_obj's coordinates are shifted by this to land in the object frame above (YCB meshes
     # have their origin at an arbitrary point, not on their base).
     visual_offset: tuple[float, float, float] = (0.0, 0.0, 0.0)
-    density: float = 500.0  # kg/m^3: light enough for the Panda's fingers to lift
+    density: float = 600.0  # kg/m^3: wood-like, light enough for the Panda's fingers to lift
 
     def __post_init__(self) -> None:
         if (self.visual_obj is None) == (self.visual_vertices is None):

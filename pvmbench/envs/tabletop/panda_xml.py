@@ -123,7 +123,7 @@ def panda_body_xml(base_pos: str) -> str:
                     <geom class="panda_viz" mesh="link7_viz" material="panda_dark"/>
                     <geom class="panda_viz" pos="0 0 0.107" quat="0.92388 0 0 -0.382683" mesh="hand_viz"/>
                     <geom class="panda_col_active" pos="0 0 0.107" quat="0.92388 0 0 -0.382683" mesh="hand_col"/>
-                    <site name="tcp" pos="0 0 0.230" size="0.005" euler="0 0 -0.785398" group="4"/>
+                    <site name="tcp" pos="0 0 0.245" size="0.005" euler="0 0 -0.785398" group="4"/>
                     <camera name="wrist" pos="0.06 -0.06 0.10" xyaxes="0.7071 0.7071 0.0000 0.6667 -0.6667 0.3333"
                             fovy="70"/>
                     <body name="panda_leftfinger" pos="0 0 0.1654" quat="0.92388 0 0 -0.382683"

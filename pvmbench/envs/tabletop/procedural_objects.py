@@ -82,8 +82,15 @@ def _superquadric(rng: np.random.Generator) -> np.ndarray:
 
 def _hull(rng: np.random.Generator) -> np.ndarray:
     count = int(rng.integers(8, 24))
-    scale = np.array([0.025, 0.025, rng.uniform(0.02, 0.05)])
-    return rng.uniform(-1, 1, size=(count, 3)) * scale
+    scale = np.array([0.018, 0.018, rng.uniform(0.02, 0.05)])
+    cloud = rng.uniform(-1, 1, size=(count, 3)) * scale
+    # A flat polygonal base under the random cloud: a hull of loose points would rest on a corner
+    # and topple, which is a different task from picking.
+    sides = int(rng.integers(4, 8))
+    angles = np.linspace(0, 2 * np.pi, sides, endpoint=False) + rng.uniform(0, 2 * np.pi)
+    radius = rng.uniform(0.022, 0.027)  # wider than the cloud: the centre of mass sits over the base
+    base = np.column_stack([radius * np.cos(angles), radius * np.sin(angles), np.full(sides, -scale[2])])
+    return np.vstack([cloud, base])
 
 
 _SHAPES = {"box": _box, "cylinder": _cylinder, "superquadric": _superquadric, "hull": _hull}
