@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gymnasium as gym
 
+from pvmbench.envs import gl_backend  # noqa: F401  (must run before anything imports mujoco)
+
 TABLETOP_ID = "pvmbench/TableTopPick-v0"
 
 

@@ -1,31 +1,16 @@
-"""The one place that chooses MuJoCo's headless GL backend and owns offscreen rendering.
+"""Offscreen rendering with fixed, fast settings (the GL backend is chosen in gl_backend.py).
 
-MUJOCO_GL must be set before mujoco's GL module is imported, so every env module imports this
-file first. A renderer holds a GL context, which cannot cross a process boundary: envs create
-theirs lazily, on first render, inside whatever worker process steps them.
+A renderer holds a GL context, which cannot cross a process boundary: envs create theirs
+lazily, on first render, inside whatever worker process steps them.
 """
 
 from __future__ import annotations
 
-import os
+import mujoco
+import numpy as np
 
-SUPPORTED_BACKENDS = ("egl", "osmesa")
-_DEFAULT_BACKEND = "egl"
-
-if os.environ.get("MUJOCO_GL") is None:
-    os.environ["MUJOCO_GL"] = _DEFAULT_BACKEND
-# PyOpenGL reads its own variable; keep the two in step for osmesa.
-if os.environ["MUJOCO_GL"] == "osmesa":
-    os.environ.setdefault("PYOPENGL_PLATFORM", "osmesa")
-
-import mujoco  # noqa: E402  (must follow the MUJOCO_GL choice above)
-import numpy as np  # noqa: E402
-
-from pvmbench.errors import UserError  # noqa: E402
-
-
-def gl_backend() -> str:
-    return os.environ["MUJOCO_GL"]
+from pvmbench.envs.gl_backend import SUPPORTED_BACKENDS, gl_backend
+from pvmbench.errors import UserError
 
 
 class OffscreenRenderer:

@@ -62,16 +62,18 @@ class EndEffectorController:
         data.ctrl[:7] = self.q_target
         data.ctrl[7:9] = gripper_target(float(action[3]))
 
-    def solve_ik(self, target: np.ndarray, seed: np.ndarray, iterations: int = 4) -> np.ndarray:
+    def solve_ik(self, target: np.ndarray, seed: np.ndarray, iterations: int = 4, tol: float = 2e-4) -> np.ndarray:
         tm, ik = self._tm, self._ik
         q = seed.copy()
         for _ in range(iterations):
             ik.qpos[tm.arm_qpos] = q
             mujoco.mj_kinematics(tm.model, ik)
-            mujoco.mj_comPos(tm.model, ik)  # the Jacobian needs the com-based motion axes
             rot = ik.site_xmat[tm.tcp_site].reshape(3, 3)
             err_pos = target - ik.site_xpos[tm.tcp_site]
-            err_rot = 0.5 * sum(np.cross(rot[:, i], TARGET_ROTATION[:, i]) for i in range(3))
+            err_rot = 0.5 * np.cross(rot.T, TARGET_ROTATION.T).sum(axis=0)
+            if max(np.abs(err_pos).max(), np.abs(err_rot).max()) < tol:
+                break  # seeded with the last solution, one or two iterations usually suffice
+            mujoco.mj_comPos(tm.model, ik)  # the Jacobian needs the com-based motion axes
             mujoco.mj_jacSite(tm.model, ik, self._jacp, self._jacr, tm.tcp_site)
             jac = np.vstack([self._jacp[:, tm.arm_dof], _ROT_WEIGHT * self._jacr[:, tm.arm_dof]])
             err = np.concatenate([err_pos, _ROT_WEIGHT * err_rot])

@@ -6,12 +6,11 @@ import copy
 import functools
 from typing import Any
 
-from pvmbench.envs import rendering  # noqa: I001  (sets MUJOCO_GL before mujoco is imported)
-
 import gymnasium as gym
 import mujoco
 import numpy as np
 
+from pvmbench.envs import rendering
 from pvmbench.envs.tabletop import reward as rw
 from pvmbench.envs.tabletop.controller import EndEffectorController, home_qpos
 from pvmbench.envs.tabletop.model import PHYSICS_TIMESTEP, TableTopModel, build_model

@@ -10,11 +10,9 @@ Differences from the wheel, and why:
 
 from __future__ import annotations
 
-import os
 import pathlib
 
 PANDA_ASSETS = pathlib.Path(__file__).parent / "assets" / "panda"
-MENAGERIE_ROOT_ENV = "MENAGERIE_ROOT"
 
 ARM_JOINTS = tuple(f"panda_joint{i}" for i in range(1, 8))
 FINGER_JOINTS = ("panda_finger_left", "panda_finger_right")
@@ -27,20 +25,6 @@ _FINGER_PADS = """
             <geom size="0.0082" fromto=".009 {s}.008 .0675   -.009 {s}.011 .0675" type="capsule"/>
             <geom size="0.0100" fromto=".009 {s}.0105 .0475   -.009 {s}.0135 .0475" type="capsule"/>
             <geom size="0.0185 0.0120 0.0175" pos="0 {s}.014 0.015" type="box"/>"""
-
-
-def panda_mesh_dir() -> pathlib.Path:
-    """The shipped decimated meshes. MENAGERIE_ROOT only changes where the *visual* meshes come from
-    when it holds franka_emika_panda with the same link names (see README)."""
-    return PANDA_ASSETS
-
-
-def menagerie_visual_dir() -> pathlib.Path | None:
-    root = os.environ.get(MENAGERIE_ROOT_ENV)
-    if not root:
-        return None
-    candidate = pathlib.Path(root) / "franka_emika_panda" / "assets"
-    return candidate if candidate.is_dir() else None
 
 
 def panda_assets_xml() -> str:
