@@ -26,7 +26,7 @@ PYTHON="${PYTHON:-python3.11}"
 command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 "$PYTHON" -c 'import sys; assert sys.version_info[:2] >= (3, 11), "pvmbench needs Python 3.11+"'
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-.venv/bin/python -m pip install -q --upgrade pip 2>/dev/null
-.venv/bin/python -m pip install -q torch==2.13.0 2>/dev/null
-.venv/bin/python -m pip install -q -e ".[dev,plots]" 2>/dev/null
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q torch==2.13.0
+.venv/bin/python -m pip install -q -e ".[dev,plots]"
 echo "pvmbench: ready in .venv ($(.venv/bin/python -c 'import pvmbench; print(pvmbench.__version__)'))"
