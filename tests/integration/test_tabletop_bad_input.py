@@ -101,3 +101,14 @@ def test_cli_bad_shift_is_one_line_without_traceback(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip() == "pvmbench: error: unknown shift 'extreme'; accepted: id, easy, hard, severity=<0..1>"
     assert not (tmp_path / "g.png").exists()
+
+
+def test_ycb_level_left_without_objects_names_the_dir(tmp_path, monkeypatch):
+    ycb = load_tabletop_suite().data["objects"]["ycb"]
+    make_ycb_fixture(tmp_path, ycb["id"][:2], faces=200)  # ID objects only: no held-out ones
+    monkeypatch.setenv("PVMBENCH_YCB_DIR", str(tmp_path))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        make(objects="ycb", shift="id").reset(seed=0)  # id needs only ID objects
+        with pytest.raises(UserError, match=f"needs YCB heldout objects but none were found in {tmp_path}"):
+            make(objects="ycb", shift="hard")

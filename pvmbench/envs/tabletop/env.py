@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import os
 from typing import Any
 
 import gymnasium as gym
@@ -60,6 +61,8 @@ class TableTopPickEnv(gym.Env):
         suite_obj = load_tabletop_suite(suite)
         assets = _object_assets(objects, suite)
         self.shift = TableTopShift(shift, objects, [a.name for a in assets], suite_obj)
+        if objects == "ycb":
+            _require_objects_for_level(self.shift)
         self.tm = _compiled(objects, tuple(a.name for a in assets), assets)
         self.model = self.tm.model
         self.data = mujoco.MjData(self.model)
@@ -201,6 +204,20 @@ def _object_assets(objects: str, suite: str) -> tuple[ObjectAsset, ...]:
         splits = load_tabletop_suite(suite).data["objects"]["ycb"]
         return tuple(load_ycb_objects(splits["id"] + splits["heldout"]))
     raise UserError(f"objects={objects!r}: accepted: procedural, ycb")
+
+
+def _require_objects_for_level(shift: TableTopShift) -> None:
+    """A level whose split has no object left in the user's YCB directory cannot be run."""
+    from pvmbench.envs.tabletop.ycb import YCB_DIR_ENV
+
+    probs = (shift.ladder.start["objects"]["heldout_prob"], shift.ladder.end["objects"]["heldout_prob"])
+    needed = (["id"] if min(probs) < 1 else []) + (["heldout"] if max(probs) > 0 else [])
+    for split in needed:
+        if not shift.splits[split]:
+            raise UserError(
+                f"shift {shift.shift_label!r} needs YCB {split} objects but none were found in "
+                f"{os.environ.get(YCB_DIR_ENV)} (the suite lists them under objects.ycb.{split})"
+            )
 
 
 @functools.lru_cache(maxsize=4)
