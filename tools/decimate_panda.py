@@ -4,7 +4,7 @@ Source: the Franka meshes in the gymnasium-robotics 1.4.2 wheel
 (gymnasium_robotics/envs/assets/kitchen_franka/franka_assets), themselves modified from
 https://github.com/vikashplus/franka (Apache-2.0). Run once, by hand:
 
-    python tools/decimate_panda.py --target-faces 900
+    python tools/decimate_panda.py --target-faces 400
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def main() -> None:
     import gymnasium_robotics
 
     parser = argparse.ArgumentParser()
-    parser.add_argument("--target-faces", type=int, default=900)
+    parser.add_argument("--target-faces", type=int, default=400)
     args = parser.parse_args()
     src = pathlib.Path(gymnasium_robotics.__file__).parent / "envs/assets/kitchen_franka/franka_assets/meshes"
     dst = pathlib.Path(__file__).resolve().parents[1] / "pvmbench/envs/tabletop/assets/panda"
