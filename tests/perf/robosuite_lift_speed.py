@@ -15,6 +15,18 @@ import numpy as np
 import robosuite
 
 
+def frame_problem(first: np.ndarray, last: np.ndarray) -> str | None:
+    """Why the camera frames look wrong, or None. Broken offscreen GL often fails silently."""
+    if last.max() == 0:
+        return "all black"
+    # Real renders have smooth neighbouring pixels (mean |diff| ~2-5); llvmpipe garbage is noise (~50).
+    if np.abs(np.diff(last.astype(np.int16), axis=1)).mean() > 25:
+        return "random noise"
+    if np.array_equal(first, last):
+        return "frozen (identical before and after the timed steps)"
+    return None
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--camera", default="robot0_eye_in_hand")
@@ -47,14 +59,15 @@ def main() -> None:
     key = f"{a.camera}_image"
 
     obs = env.reset()
-    # The first steps pay one-off costs (GL context and shader setup, numba JIT), so keep them untimed.
+    # The first steps pay one-off costs (shader compilation, loading numba's cache), so keep them untimed.
     for _ in range(a.warmup):
         obs, *_ = env.step(rng.uniform(low, high))
+    first = obs[key].copy()
     start = time.perf_counter()
     for _ in range(a.steps):
         obs, *_ = env.step(rng.uniform(low, high))
     elapsed = time.perf_counter() - start
-    image = obs[key]
+    last = obs[key]
 
     # robosuite's default reset is a hard reset: it rebuilds the model and the offscreen renderer.
     reset_s = []
@@ -74,12 +87,18 @@ def main() -> None:
         "mujoco_gl": os.environ.get("MUJOCO_GL", ""),
         "steps": a.steps,
         "seed": a.seed,
-        "image_mean": round(float(image.mean()), 1),
+        "image_mean": round(float(last.mean()), 1),
     }
-    # Broken offscreen GL setups can return all-black frames without raising; a speed figure from
-    # such a run is not comparable, so flag it.
-    if image.max() == 0:
-        result["warning"] = f"camera image {key} is all black; the offscreen renderer is likely broken"
+    # A run that didn't really render is fast and meaningless, so flag it. Seen here: when numba
+    # JIT-compiles robosuite's kernels inside a process already using Mesa's llvmpipe (cold numba
+    # cache), llvmpipe stops drawing: later frames are noise or a stale copy, and steps look ~10x
+    # faster. setup_robosuite_venv.sh fills that cache to prevent it.
+    problem = frame_problem(first, last)
+    if problem:
+        result["warning"] = (
+            f"camera image {key} is {problem}: the offscreen renderer is broken, so steps_per_s is not "
+            "comparable (if numba's cache was cold, rerun tests/perf/setup_robosuite_venv.sh)"
+        )
     env.close()
     print(json.dumps(result), flush=True)
 

@@ -19,7 +19,17 @@ if [ "$(cat "$STAMP" 2>/dev/null)" != "${PINS[*]}" ]; then
   "$VENV/bin/python" -m pip install --quiet "${PINS[@]}" --constraint <(echo "torch==2.13.0")
   echo "${PINS[*]}" >"$STAMP"
 fi
-# Import check; robosuite's import-time warnings are shown only if the import fails.
-"$VENV/bin/python" -c "import robosuite, mujoco; print('robosuite', robosuite.__version__, 'mujoco', mujoco.__version__)" \
-  2>"$VENV/import-check.log" || { cat "$VENV/import-check.log" >&2; exit 1; }
+# Smoke test that also fills numba's on-disk cache of robosuite's jitted kernels. Numba compiling
+# inside a process that already uses Mesa's llvmpipe (EGL or OSMesa) stops llvmpipe drawing (later
+# frames are noise or stale), so the compile happens here, with no GL context, and the
+# measurement only loads the cache.
+# robosuite's log goes to a file, shown only if this fails.
+"$VENV/bin/python" - 2>"$VENV/smoke-test.log" <<'PY' || { cat "$VENV/smoke-test.log" >&2; exit 1; }
+import mujoco, numpy as np, robosuite
+env = robosuite.make("Lift", robots="Panda", has_renderer=False, has_offscreen_renderer=False, use_camera_obs=False)
+env.reset()
+for _ in range(3):
+    env.step(np.zeros(env.action_dim))
+print("robosuite", robosuite.__version__, "mujoco", mujoco.__version__)
+PY
 echo "$(cd "$VENV" && pwd)/bin/python"

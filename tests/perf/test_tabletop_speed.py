@@ -115,7 +115,8 @@ def test_robosuite_lift_84px_side_by_side(benchmark):
 
     benchmark.pedantic(ours, rounds=5, iterations=1, warmup_rounds=1)
     ours_steps = 49 / benchmark.stats.stats.median
-    theirs = measure_robosuite_lift(size=84, steps=100)
+    # Same control rate as ours (10 Hz), so a step is the same 0.1 s of simulated time on both sides.
+    theirs = measure_robosuite_lift(size=84, steps=100, control_freq=10)
     ratio = ours_steps / theirs["steps_per_s"]
     benchmark.extra_info.update(pvmbench_steps_per_s=ours_steps, robosuite=theirs, ratio=ratio)
     print(f"\n[84px] pvmbench {ours_steps:.1f} steps/s (10 Hz control), robosuite Lift {theirs['steps_per_s']:.1f} "
