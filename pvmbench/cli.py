@@ -40,6 +40,67 @@ def gallery(
     typer.echo(f"wrote {path} ({len(shifts)} rows x {seeds} seeds)")
 
 
+@app.command("eval")
+def eval_command(
+    agent: str = typer.Option(..., help="A checkpoint file (.pt) or a registered agent name (random, scripted, ...)."),
+    shift: str = typer.Option(..., help="id, easy, hard, all, a comma list, or severity=<0..1>[,<0..1>...]."),
+    env: str = typer.Option(None, help="Env id; defaults to the one the checkpoint names."),
+    episodes: int = typer.Option(20, help="Episodes per level."),
+    seed: int = typer.Option(0, help="Run seed; episode seeds derive from (seed, level, index)."),
+    num_envs: int = typer.Option(2, "--num-envs", help="Batch size: env slots the agent acts on at once."),
+    workers: int = typer.Option(2, help="Env host processes (0: step envs in this process, no step timeout)."),
+    executor: str = typer.Option("local", help="local or ray."),
+    out: pathlib.Path = typer.Option(None, help="Results Parquet file (default: results/<label>_<shift>_seed<S>.parquet)."),
+    resume: bool = typer.Option(False, help="Continue the run in --out, skipping episodes already written."),
+    device: str = typer.Option("cpu", help="cpu or cuda, passed to the agent."),
+    retries: int = typer.Option(1, help="Retries of a failed episode, each on a fresh env."),
+    step_timeout: float = typer.Option(60.0, "--step-timeout", help="Seconds an env host may take per step."),
+    ray_address: str = typer.Option(None, "--ray-address", help="Existing Ray cluster (default: start a local one)."),
+    image_size: int = typer.Option(None, "--image-size", help="Override the env's image size."),
+    progress: bool = typer.Option(True, help="Show the progress bar."),
+) -> None:
+    """Evaluate an agent under a shift; write one row per episode and print a summary per level."""
+    from pvmbench.benchmark.evaluate import EvalConfig, run_eval
+    from pvmbench.benchmark.summary import render_summary, summary_table
+
+    if device not in ("cpu", "cuda"):
+        raise UserError(f"--device {device!r}: accepted: cpu, cuda")
+    env_kwargs = {"image_size": image_size} if image_size else {}
+    cfg = EvalConfig(agent=agent, shift=shift, env=env, episodes=episodes, seed=seed, num_envs=num_envs,
+                     workers=workers, executor=executor, out=out, resume=resume, device=device, retries=retries,
+                     step_timeout=step_timeout, ray_address=ray_address, env_kwargs=env_kwargs, progress=progress,
+                     command=["pvmbench", *sys.argv[1:]])
+    rows, info = run_eval(cfg)
+    table = summary_table(rows, info["levels"])
+    label = rows["agent_label"].iloc[0] if len(rows) else agent
+    render_summary(table, f"{label} on {rows['env_id'].iloc[0] if len(rows) else env}: normalised score = "
+                          f"(R - {info['bounds'][0]:g}) / ({info['bounds'][1]:g} - {info['bounds'][0]:g})")
+    typer.echo(f"results: {info['out']}  manifest: {info['manifest']}")
+
+
+@app.command("agents")
+def agents_command() -> None:
+    """List the registered agents, built-in and from installed packages' entry points."""
+    from pvmbench.agents.registry import available_agents
+
+    for name, source in available_agents().items():
+        typer.echo(f"{name:24s} {source}")
+
+
+@app.command("inspect")
+def inspect_command(checkpoint: pathlib.Path = typer.Argument(..., help="A pvmbench checkpoint file.")) -> None:
+    """Show a checkpoint's agent, env, config, meta, parameter count and sha256."""
+    import json
+
+    from pvmbench.agents.checkpoint import describe_checkpoint
+
+    info = describe_checkpoint(checkpoint)
+    for key in ("agent", "env", "parameters", "tensors", "size_bytes", "sha256"):
+        typer.echo(f"{key:11s} {info[key]}")
+    typer.echo(f"{'config':11s} {json.dumps(info['config'], sort_keys=True)}")
+    typer.echo(f"{'meta':11s} {json.dumps(info['meta'], sort_keys=True)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args

@@ -1,0 +1,1 @@
+"""Benchmark evaluation: statistics over per-episode results."""

@@ -1,0 +1,56 @@
+"""The end-of-run summary: a table per level, computed from result rows with the statistics module."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from pvmbench.benchmark.statistics import drop_percent, summarise
+
+SUMMARY_COLUMNS = ("level", "n", "failed", "mean_return", "score", "score_ci_low", "score_ci_high",
+                   "iqm", "success_rate", "drop_pct")
+
+
+def summary_table(rows: pd.DataFrame, levels: list[str], reps: int = 2000, random_state: int = 0) -> pd.DataFrame:
+    """One row per level, in the order given. Failed episodes are counted, not scored."""
+    out = []
+    id_score = math.nan
+    for level in levels:
+        at_level = rows[rows["level"] == level]
+        scored = at_level[at_level["status"] != "failed"]
+        record = {"level": level, "n": len(scored), "failed": int((at_level["status"] == "failed").sum())}
+        if len(scored):
+            stats = summarise(scored["normalised_score"].to_numpy(float), reps=reps, random_state=random_state)
+            record.update(mean_return=float(np.mean(scored["return"])), score=stats["mean"],
+                          score_ci_low=stats["mean_ci_low"], score_ci_high=stats["mean_ci_high"], iqm=stats["iqm"],
+                          success_rate=float(scored["success"].mean()))
+        if level == "id" and len(scored):
+            id_score = record["score"]
+        out.append(record)
+    table = pd.DataFrame(out, columns=list(SUMMARY_COLUMNS))
+    if not math.isnan(id_score):
+        table["drop_pct"] = [math.nan if lvl == "id" else drop_percent(id_score, s) for lvl, s in zip(table["level"], table["score"], strict=True)]
+    return table
+
+
+def render_summary(table: pd.DataFrame, title: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    def fmt(value, spec: str) -> str:
+        return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else format(value, spec)
+
+    rich_table = Table(title=title, title_justify="left")
+    for name, justify in [("level", "left"), ("n", "right"), ("mean return", "right"),
+                          ("normalised score [95% CI]", "right"), ("IQM", "right"), ("success", "right"),
+                          ("drop vs id", "right"), ("failed", "right")]:
+        rich_table.add_column(name, justify=justify)
+    for r in table.to_dict("records"):
+        ci = f"{fmt(r['score'], '.3f')} [{fmt(r['score_ci_low'], '.3f')}, {fmt(r['score_ci_high'], '.3f')}]"
+        drop = fmt(r["drop_pct"], ".1f") + ("%" if fmt(r["drop_pct"], ".1f") != "-" else "")
+        success = fmt(r["success_rate"] * 100 if r["success_rate"] is not None else None, ".0f")
+        rich_table.add_row(r["level"], str(r["n"]), fmt(r["mean_return"], ".2f"), ci, fmt(r["iqm"], ".3f"),
+                           success + ("%" if success != "-" else ""), drop, str(r["failed"]))
+    Console(width=120).print(rich_table)
