@@ -118,10 +118,11 @@ def _probe_env(env_id: str, level: str, env_kwargs: dict) -> tuple[Any, Any, tup
 
     import pvmbench.envs  # noqa: F401
 
-    if env_id not in gym.registry:
+    try:  # "module:Env-v0" ids import their module first, as in gym.make
+        env = gym.make(env_id, shift=level, **env_kwargs)
+    except (gym.error.NameNotFound, gym.error.NamespaceNotFound, gym.error.VersionNotFound, ModuleNotFoundError) as exc:
         known = ", ".join(sorted(k for k in gym.registry if k.startswith("pvmbench/")))
-        raise UserError(f"--env {env_id!r}: unknown env; accepted: {known}")
-    env = gym.make(env_id, shift=level, **env_kwargs)
+        raise UserError(f"--env {env_id!r}: unknown env ({exc}); accepted: {known}") from None
     try:
         unwrapped = env.unwrapped
         bounds = getattr(unwrapped, "score_bounds", None)
