@@ -70,17 +70,29 @@ class BatchedRunner:
         self.action_shape = tuple(action_shape)
         self.num_envs, self.workers = num_envs, workers
         self.step_timeout, self.retries = step_timeout, retries
+        self._hosts: list = []
+
+    def close(self) -> None:
+        """Stop the env hosts kept by run(keep_hosts=True)."""
+        for host in self._hosts:
+            host.close()
+        self._hosts = []
 
     def _new_host(self):
         cls = ProcessHost if self.workers > 0 else InProcessHost
         return cls(self.env_id, self.env_kwargs)
 
-    def run(self, episodes: list[EpisodeSpec], on_result: Callable[[EpisodeResult], None]) -> None:
+    def run(self, episodes: list[EpisodeSpec], on_result: Callable[[EpisodeResult], None],
+            keep_hosts: bool = False) -> None:
+        """Run every episode, calling on_result as each ends. keep_hosts keeps the env host processes
+        (and their envs and renderers) for the next run() until close()."""
         if not episodes:
             return
         k = min(self.num_envs, len(episodes))
         n_hosts = max(1, min(self.workers, k))
-        hosts = [self._new_host() for _ in range(n_hosts)]
+        while len(self._hosts) < n_hosts:
+            self._hosts.append(self._new_host())
+        hosts = self._hosts
         host_of = [i % n_hosts for i in range(k)]
         pending = collections.deque(episodes)
         slots: list[_Slot | None] = [None] * k
@@ -97,8 +109,8 @@ class BatchedRunner:
                 actions = self._act(slots, template)
                 self._do_steps(hosts, host_of, slots, active, actions, pending, on_result)
         finally:
-            for host in hosts:
-                host.close()
+            if not keep_hosts:
+                self.close()
 
     # -- agent ----------------------------------------------------------------------------------
     def _act(self, slots: list[_Slot | None], template: dict) -> np.ndarray:
