@@ -1,0 +1,1 @@
+"""Reports built from result rows: leaderboard tables, regression verdicts and figures."""
