@@ -101,11 +101,26 @@ def inspect_command(checkpoint: pathlib.Path = typer.Argument(..., help="A pvmbe
     typer.echo(f"{'meta':11s} {json.dumps(info['meta'], sort_keys=True)}")
 
 
+@app.command("regress")
+def regress_command(
+    baseline: list[str] = typer.Option(..., metavar="PATH", help="Baseline result files or a directory of them (repeatable)."),
+    results: list[str] = typer.Option(..., metavar="PATH", help="New result files or directories (repeatable)."),
+    alpha: float = typer.Option(0.05, help="Significance level of the one-sided permutation tests."),
+    min_effect: float = typer.Option(0.05, "--min-effect", help="Smallest score drop that counts as a regression."),
+    update: bool = typer.Option(False, help="Copy the new results into the baseline directory and exit 0."),
+) -> None:
+    """Compare new results with a baseline per agent, env and level; exit 1 on a regression."""
+    from pvmbench.leaderboard.regress_cli import regress
+
+    raise typer.Exit(regress(baseline, results, alpha=alpha, min_effect=min_effect, update=update))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
-        app(args=args, prog_name="pvmbench", standalone_mode=False)
+        # Without standalone mode, a command's typer.Exit(code) comes back as the return value.
+        code = app(args=args, prog_name="pvmbench", standalone_mode=False)
     except UserError as exc:
         if debug:
             raise
@@ -124,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         print("pvmbench: aborted", file=sys.stderr)
         return 130
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import dataclasses
 import datetime
 import json
 import math
+import os
 import pathlib
 import platform
 import secrets
@@ -175,6 +176,8 @@ def run_eval(cfg: EvalConfig) -> tuple[pd.DataFrame, dict]:
         "levels": levels, "episodes_per_level": cfg.episodes, "num_envs": cfg.num_envs, "workers": cfg.workers,
         "executor": cfg.executor, "score_bounds": list(bounds), "versions": _versions(), "git_sha": _git_sha(),
         "host": platform.node(), "started": _now(), "resumed_from_rows": len(done["keys"]),
+        # Settings read from the environment that change what an env renders or loads.
+        "environment": {k: os.environ.get(k) for k in ("MUJOCO_GL", "MENAGERIE_ROOT", "PVMBENCH_YCB_DIR")},
     }
     write_json(store.manifest_path, manifest)
 

@@ -32,6 +32,10 @@ def gripper_target(command: float) -> float:
     return float(np.clip((1.0 - command) / 2.0, 0.0, 1.0) * FINGER_MAX)
 
 
+def set_gripper(tm: TableTopModel, data: mujoco.MjData, travel: float) -> None:
+    data.ctrl[tm.gripper_actuators] = travel * tm.robot.gripper_ctrl_per_metre
+
+
 class EndEffectorController:
     """Cartesian TCP target -> IK on a kinematic scratch copy -> joint position servo targets.
 
@@ -59,8 +63,8 @@ class EndEffectorController:
         self.target = np.clip(self.target + step, tcp - 2 * MAX_DELTA, tcp + 2 * MAX_DELTA)
         self.target = np.clip(self.target, WORKSPACE_LOW, WORKSPACE_HIGH)
         self.q_target = self.solve_ik(self.target, self.q_target)
-        data.ctrl[:7] = self.q_target
-        data.ctrl[7:9] = gripper_target(float(action[3]))
+        data.ctrl[self._tm.arm_actuators] = self.q_target
+        set_gripper(self._tm, data, gripper_target(float(action[3])))
 
     def solve_ik(self, target: np.ndarray, seed: np.ndarray, iterations: int = 4, tol: float = 2e-4) -> np.ndarray:
         tm, ik = self._tm, self._ik
@@ -83,22 +87,22 @@ class EndEffectorController:
 
 
 @functools.lru_cache(maxsize=8)
-def _home_qpos_cached(model_key: int, model: mujoco.MjModel, arm_qpos: tuple, tcp_site: int) -> np.ndarray:
+def _home_qpos_cached(model_key: int, model: mujoco.MjModel, arm_qpos: tuple, tcp_site: int, seed: tuple) -> np.ndarray:
     del model_key
-    return _solve_home(model, np.array(arm_qpos), tcp_site)
+    return _solve_home(model, np.array(arm_qpos), tcp_site, seed)
 
 
 def home_qpos(tm: TableTopModel) -> np.ndarray:
     """Arm joint angles that put the TCP at HOME_TCP pointing down (solved once per model)."""
-    return _home_qpos_cached(id(tm.model), tm.model, tuple(tm.arm_qpos), tm.tcp_site)
+    return _home_qpos_cached(id(tm.model), tm.model, tuple(tm.arm_qpos), tm.tcp_site, tm.robot.ik_seed)
 
 
-def _solve_home(model: mujoco.MjModel, arm_qpos: np.ndarray, tcp_site: int) -> np.ndarray:
+def _solve_home(model: mujoco.MjModel, arm_qpos: np.ndarray, tcp_site: int, seed: tuple) -> np.ndarray:
     data = mujoco.MjData(model)
     arm_joints = [j for j in range(model.njnt) if model.jnt_qposadr[j] in set(arm_qpos.tolist())]
     arm_dof = model.jnt_dofadr[arm_joints]
     lo, hi = model.jnt_range[arm_joints].T
-    data.qpos[arm_qpos] = [0.0, -0.3, 0.0, -2.2, 0.0, 0.5, 0.0]  # a bent-elbow seed; IK refines it
+    data.qpos[arm_qpos] = seed
     jacp, jacr = np.zeros((3, model.nv)), np.zeros((3, model.nv))
     for _ in range(500):
         mujoco.mj_kinematics(model, data)

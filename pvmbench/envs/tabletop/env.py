@@ -13,7 +13,7 @@ import numpy as np
 
 from pvmbench.envs import rendering
 from pvmbench.envs.tabletop import reward as rw
-from pvmbench.envs.tabletop.controller import EndEffectorController, home_qpos
+from pvmbench.envs.tabletop.controller import EndEffectorController, home_qpos, set_gripper
 from pvmbench.envs.tabletop.model import PHYSICS_TIMESTEP, TableTopModel, build_model
 from pvmbench.envs.tabletop.object_asset import ObjectAsset
 from pvmbench.envs.tabletop.panda_xml import FINGER_MAX
@@ -147,8 +147,8 @@ class TableTopPickEnv(gym.Env):
         self._applier.apply(self.data, scenario)
         self.data.qpos[self.tm.arm_qpos] = self._home
         self.data.qpos[self.tm.finger_qpos] = FINGER_MAX
-        self.data.ctrl[:7] = self._home
-        self.data.ctrl[7:9] = FINGER_MAX
+        self.data.ctrl[self.tm.arm_actuators] = self._home
+        set_gripper(self.tm, self.data, FINGER_MAX)
         mujoco.mj_forward(self.model, self.data)
         self._controller.reset(self.data)
         self._scenario = scenario
@@ -221,13 +221,16 @@ def _require_objects_for_level(shift: TableTopShift) -> None:
 
 
 @functools.lru_cache(maxsize=4)
-def _compiled_template(source: str, names: tuple[str, ...], assets: tuple[ObjectAsset, ...]) -> TableTopModel:
+def _compiled_template(source: str, names: tuple[str, ...], assets: tuple[ObjectAsset, ...], robot: str) -> TableTopModel:
+    del robot  # part of the cache key: MENAGERIE_ROOT may change between envs in one process
     return build_model(assets)
 
 
 def _compiled(source: str, names: tuple[str, ...], assets: tuple[ObjectAsset, ...]) -> TableTopModel:
     """Each env owns its model (resets edit it in place); compiling is cached, copying is cheap."""
-    template = _compiled_template(source, names, assets)
+    from pvmbench.envs.tabletop.robots import menagerie_panda
+
+    template = _compiled_template(source, names, assets, str(menagerie_panda()))
     own = copy.copy(template)
     own.model = copy.deepcopy(template.model)
     own.__post_init__()

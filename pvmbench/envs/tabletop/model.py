@@ -14,6 +14,13 @@ import numpy as np
 
 from pvmbench.envs.tabletop import panda_xml
 from pvmbench.envs.tabletop.object_asset import ObjectAsset
+from pvmbench.envs.tabletop.robots import (
+    MENAGERIE,
+    SHIPPED,
+    RobotLayout,
+    attach_menagerie_panda,
+    menagerie_panda,
+)
 
 N_SLOTS = 4  # the target plus up to three distractors
 TABLE_HALF = (0.45, 0.6)
@@ -83,8 +90,11 @@ class TableTopModel:
     slot_geoms: np.ndarray  # (N_SLOTS, n_objects, 2): visual geom id, collision geom id
     object_inertia: dict[str, np.ndarray]  # per object: mass, ipos(3), iquat(4), inertia(3)
     object_materials: np.ndarray  # (n_objects,) material id, one per object
+    robot: RobotLayout
     arm_qpos: np.ndarray
     arm_dof: np.ndarray
+    arm_actuators: np.ndarray
+    gripper_actuators: np.ndarray
     finger_qpos: np.ndarray
     finger_geoms: dict[str, np.ndarray]  # "left"/"right" -> geom ids of each finger's pads
     tcp_site: int
@@ -101,12 +111,14 @@ class TableTopModel:
 
 
 def build_model(objects: tuple[ObjectAsset, ...]) -> TableTopModel:
+    menagerie = menagerie_panda()
+    shipped = menagerie is None
     xml = _SCENE_XML.format(
         timestep=PHYSICS_TIMESTEP,
-        panda_defaults=panda_xml.panda_defaults_xml(),
-        panda_assets=panda_xml.panda_assets_xml(),
-        panda_body=panda_xml.panda_body_xml(" ".join(map(str, ROBOT_BASE))),
-        panda_actuators=panda_xml.panda_actuators_xml(),
+        panda_defaults=panda_xml.panda_defaults_xml() if shipped else "",
+        panda_assets=panda_xml.panda_assets_xml() if shipped else "",
+        panda_body=panda_xml.panda_body_xml(" ".join(map(str, ROBOT_BASE))) if shipped else "",
+        panda_actuators=panda_xml.panda_actuators_xml() if shipped else "",
         tex=TEXTURE_SIZE,
         tx=TABLE_HALF[0],
         ty=TABLE_HALF[1],
@@ -114,6 +126,8 @@ def build_model(objects: tuple[ObjectAsset, ...]) -> TableTopModel:
         by=ROBOT_BASE[1],
     )
     spec = mujoco.MjSpec.from_string(xml)
+    if not shipped:
+        attach_menagerie_panda(spec, menagerie, ROBOT_BASE)
     _add_object_assets(spec, objects)
     for slot in range(N_SLOTS):
         _add_slot(spec, slot, objects)
@@ -123,7 +137,7 @@ def build_model(objects: tuple[ObjectAsset, ...]) -> TableTopModel:
     for slot in range(N_SLOTS):
         body = model.body(f"slot{slot}").id
         model.body_contype[body] = model.body_conaffinity[body] = 1
-    return _index(model, objects)
+    return _index(model, objects, SHIPPED if shipped else MENAGERIE)
 
 
 def _add_object_assets(spec: mujoco.MjSpec, objects: tuple[ObjectAsset, ...]) -> None:
@@ -165,7 +179,7 @@ def _add_slot(spec: mujoco.MjSpec, slot: int, objects: tuple[ObjectAsset, ...]) 
             viz.contype, viz.conaffinity, viz.group = 0, 0, HIDDEN_GROUP
 
 
-def _index(model: mujoco.MjModel, objects: tuple[ObjectAsset, ...]) -> TableTopModel:
+def _index(model: mujoco.MjModel, objects: tuple[ObjectAsset, ...], robot: RobotLayout) -> TableTopModel:
     def gid(name: str) -> int:
         return mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_GEOM, name)
 
@@ -177,8 +191,8 @@ def _index(model: mujoco.MjModel, objects: tuple[ObjectAsset, ...]) -> TableTopM
             col = gid(f"s{s}_col_{obj.name}")
             viz = gid(f"s{s}_viz_{obj.name}")
             geoms[s, i] = (viz if viz >= 0 else col, col)
-    arm_j = [model.joint(j) for j in panda_xml.ARM_JOINTS]
-    fin_j = [model.joint(j) for j in panda_xml.FINGER_JOINTS]
+    arm_j = [model.joint(j) for j in robot.arm_joints]
+    fin_j = [model.joint(j) for j in robot.finger_joints]
 
     def pad_geoms(body: str) -> np.ndarray:
         bid = model.body(body).id
@@ -193,15 +207,18 @@ def _index(model: mujoco.MjModel, objects: tuple[ObjectAsset, ...]) -> TableTopM
         slot_geoms=geoms,
         object_inertia=_object_inertia(objects),
         object_materials=np.array([model.material(f"mat_{o.name}").id for o in objects]),
+        robot=robot,
         arm_qpos=np.array([j.qposadr[0] for j in arm_j]),
         arm_dof=np.array([j.dofadr[0] for j in arm_j]),
+        arm_actuators=np.array([model.actuator(a).id for a in robot.arm_actuators]),
+        gripper_actuators=np.array([model.actuator(a).id for a in robot.gripper_actuators]),
         finger_qpos=np.array([j.qposadr[0] for j in fin_j]),
-        finger_geoms={"left": pad_geoms("panda_leftfinger"), "right": pad_geoms("panda_rightfinger")},
-        tcp_site=model.site("tcp").id,
+        finger_geoms={"left": pad_geoms(robot.finger_bodies[0]), "right": pad_geoms(robot.finger_bodies[1])},
+        tcp_site=model.site(robot.tcp_site).id,
         goal_mocap=int(model.body_mocapid[model.body("goal").id]),
         table_texture=model.texture("table_tex").id,
         key_light=model.light("key").id,
-        cameras={"wrist": model.camera("wrist").id, "front": model.camera("front").id},
+        cameras={"wrist": model.camera(robot.wrist_camera).id, "front": model.camera("front").id},
     )
 
 

@@ -1,0 +1,154 @@
+"""The numbers behind the study's figures: tidy DataFrames computed from result rows only.
+
+No plotting here (see `figures.py`). Every function takes the episode rows `load_results` returns and
+gives one row per (agent_label, env_id, level or severity), with the mean normalised score and its 95%
+bootstrap percentile CI from `pvmbench.benchmark.statistics`, with a fixed ``random_state``, so the
+numbers are the same on every run and match the `pvmbench eval` summary table. Failed episodes are not
+scored (they are counted in ``failed``). Episodes are resampled within strata of ``checkpoint_sha256``
+(a training seed or checkpoint each), as the stratified bootstrap of rliable does.
+
+``agent_label`` is ``<encoder>/<mode>`` for learned agents (``dinov2/frozen``) and a bare name for
+baselines (``scripted``); it is parsed into ``encoder`` and ``mode`` (``""`` when absent) for grouping.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from pvmbench.benchmark.statistics import drop_percent, mean, stratified_bootstrap_ci
+from pvmbench.errors import UserError
+
+LEVEL_ORDER = ("id", "easy", "hard")
+MODE_ORDER = ("", "scratch", "frozen", "partial", "full")
+REPS = 2000
+SEED = 0
+_STAT_COLUMNS = ["n", "failed", "mean", "ci_low", "ci_high"]
+
+
+def parse_label(label: str) -> tuple[str, str]:
+    """``"dinov2/partial"`` -> ``("dinov2", "partial")``; ``"scripted"`` -> ``("scripted", "")``."""
+    encoder, _, mode = str(label).partition("/")
+    return encoder, mode
+
+
+def agent_order(labels) -> list[str]:
+    """Agents grouped by encoder, then by fine-tune mode: learned encoders (alphabetical) first, then
+    the baselines (labels without a mode), each encoder's modes as in MODE_ORDER."""
+    def key(label: str):
+        encoder, mode = parse_label(label)
+        mode_rank = MODE_ORDER.index(mode) if mode in MODE_ORDER else len(MODE_ORDER)
+        return (mode == "", encoder, mode_rank, mode)
+
+    return sorted(set(labels), key=key)
+
+
+def encoder_order(labels) -> list[str]:
+    """Encoders in the order their agents appear in `agent_order` (one colour each)."""
+    return list(dict.fromkeys(parse_label(label)[0] for label in agent_order(labels)))
+
+
+def _summary(group: pd.DataFrame, reps: int, random_state: int) -> dict:
+    scored = group[group["status"] != "failed"]
+    record = {"n": len(scored), "failed": int((group["status"] == "failed").sum()),
+              "mean": math.nan, "ci_low": math.nan, "ci_high": math.nan}
+    if len(scored):
+        scores = scored["normalised_score"].to_numpy(float)
+        if not np.all(np.isfinite(scores)):
+            files = ", ".join(sorted(set(scored.loc[~np.isfinite(scores), "source_file"].astype(str))))
+            raise UserError(f"{files}: episodes with status ok but a non-finite normalised_score; "
+                            "re-run them or mark them failed")
+        low, high = stratified_bootstrap_ci(scores, mean, strata=scored["checkpoint_sha256"].to_numpy(str),
+                                            reps=reps, random_state=random_state)
+        record.update(mean=mean(scores), ci_low=low, ci_high=high)
+    return record
+
+
+def _with_parts(frame: pd.DataFrame) -> pd.DataFrame:
+    parts = [parse_label(label) for label in frame["agent_label"]]
+    frame = frame.copy()
+    frame.insert(1, "encoder", [p[0] for p in parts])
+    frame.insert(2, "mode", [p[1] for p in parts])
+    return frame
+
+
+def _sort(frame: pd.DataFrame, by: list[str], orders: dict[str, list]) -> pd.DataFrame:
+    """Sort by the columns ``by``; those named in ``orders`` by position in the given list."""
+    return frame.sort_values(by, kind="stable", key=lambda col: (
+        col.map({v: i for i, v in enumerate(orders[col.name])}) if col.name in orders else col))
+
+
+def _named_levels(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows[rows["severity"].isna()]
+
+
+def _sweep(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows[rows["severity"].notna()]
+
+
+def level_scores(rows: pd.DataFrame, reps: int = REPS, random_state: int = SEED) -> pd.DataFrame:
+    """Mean normalised score with 95% CI per agent_label x env_id x named level (id, easy, hard...).
+
+    Columns: agent_label, encoder, mode, env_id, level, n, failed, mean, ci_low, ci_high. Sorted by
+    env, agent (`agent_order`) and level (id, easy, hard, then other levels alphabetically).
+    """
+    named = _named_levels(rows)
+    records = [{"agent_label": agent, "env_id": env, "level": level, **_summary(group, reps, random_state)}
+               for (agent, env, level), group in named.groupby(["agent_label", "env_id", "level"], sort=True)]
+    frame = pd.DataFrame(records, columns=["agent_label", "env_id", "level", *_STAT_COLUMNS])
+    agents = agent_order(frame["agent_label"])
+    levels = [lv for lv in LEVEL_ORDER if lv in set(frame["level"])]
+    levels += sorted(set(frame["level"]) - set(levels))
+    frame = _sort(frame, ["env_id", "agent_label", "level"], {"agent_label": agents, "level": levels})
+    return _with_parts(frame.reset_index(drop=True))
+
+
+def severity_curve(rows: pd.DataFrame, reps: int = REPS, random_state: int = SEED) -> pd.DataFrame:
+    """Mean normalised score with 95% CI per agent_label x env_id x severity, from severity-sweep rows.
+
+    Columns: agent_label, encoder, mode, env_id, factors, severity, n, failed, mean, ci_low, ci_high.
+    ``factors`` is ``"all"`` for ``severity=s`` and the factor list for ``severity=s:lighting,camera``,
+    so sweeps that move different factors stay separate curves. Empty (with these columns) when the rows
+    hold no sweep.
+    """
+    sweep = _sweep(rows).copy()
+    sweep["factors"] = [lv.partition(":")[2] or "all" for lv in sweep["level"].astype(str)]
+    keys = ["agent_label", "env_id", "factors", "severity"]
+    records = [dict(zip(keys, key, strict=True), **_summary(group, reps, random_state))
+               for key, group in sweep.groupby(keys, sort=True)]
+    frame = pd.DataFrame(records, columns=[*keys, *_STAT_COLUMNS])
+    agents = agent_order(frame["agent_label"])
+    frame = _sort(frame, ["env_id", "agent_label", "factors", "severity"], {"agent_label": agents})
+    return _with_parts(frame.reset_index(drop=True))
+
+
+def robustness(rows: pd.DataFrame, ood_level: str = "hard", reps: int = REPS,
+               random_state: int = SEED) -> pd.DataFrame:
+    """ID score and drop % on ``ood_level`` per agent_label x env_id.
+
+    Columns: agent_label, encoder, mode, env_id, id_score, id_ci_low, id_ci_high, id_n, ood_level,
+    ood_score, ood_n, drop_pct. drop_pct = 100 * (1 - ood / id) (`statistics.drop_percent`): nan when
+    the agent lacks either level or its ID score is not above 0 (no better than random, nothing to lose).
+    Rows from `level_scores`, so the scores and CIs are the same numbers as in that figure.
+    """
+    scores = level_scores(rows, reps, random_state)
+    out = []
+    for (agent, env), group in scores.groupby(["agent_label", "env_id"], sort=False):
+        by_level = group.set_index("level")
+        ident = by_level.loc["id"] if "id" in by_level.index else None
+        ood = by_level.loc[ood_level] if ood_level in by_level.index else None
+        id_score = ident["mean"] if ident is not None else math.nan
+        ood_score = ood["mean"] if ood is not None else math.nan
+        out.append({
+            "agent_label": agent, "env_id": env, "id_score": id_score,
+            "id_ci_low": ident["ci_low"] if ident is not None else math.nan,
+            "id_ci_high": ident["ci_high"] if ident is not None else math.nan,
+            "id_n": int(ident["n"]) if ident is not None else 0, "ood_level": ood_level,
+            "ood_score": ood_score, "ood_n": int(ood["n"]) if ood is not None else 0,
+            "drop_pct": drop_percent(id_score, ood_score) if not math.isnan(ood_score) else math.nan,
+        })
+    columns = ["agent_label", "env_id", "id_score", "id_ci_low", "id_ci_high", "id_n", "ood_level",
+               "ood_score", "ood_n", "drop_pct"]
+    return _with_parts(pd.DataFrame(out, columns=columns))
