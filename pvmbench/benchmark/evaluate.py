@@ -168,6 +168,7 @@ def run_eval(cfg: EvalConfig) -> tuple[pd.DataFrame, dict]:
     identity = {"agent": resolved.name, "checkpoint_sha256": resolved.sha256, "env_id": env_id, "seed": cfg.seed,
                 "suite": getattr(suite, "name", None), "suite_hash": getattr(suite, "content_hash", None),
                 "env_kwargs": env_kwargs}
+    store.out.parent.mkdir(parents=True, exist_ok=True)
     done = _prepare_store(store, cfg.resume, identity)
     run_id = done["run_id"]
     todo = [e for e in plan if e.key not in done["keys"]]
