@@ -115,6 +115,46 @@ def regress_command(
     raise typer.Exit(regress(baseline, results, alpha=alpha, min_effect=min_effect, update=update))
 
 
+@app.command("plot")
+def plot_command(
+    results: list[pathlib.Path] = typer.Argument(..., metavar="PATH...", help="Result files (.parquet) or directories of them."),
+    out: pathlib.Path = typer.Option(pathlib.Path("figures"), help="Directory for the PNG and PDF files."),
+    gallery: list[str] = typer.Option(None, metavar="ENV_ID=PNG", help="A shift gallery to include (repeatable)."),
+) -> None:
+    """Write the study's figures as PNG and PDF: scores by level, severity ladder, robustness, galleries."""
+    try:
+        import matplotlib  # noqa: F401
+        import seaborn  # noqa: F401
+    except ImportError as exc:
+        raise UserError(f"pvmbench plot needs {exc.name}: pip install 'pvmbench[plots]'") from None
+    from pvmbench.leaderboard.figures import write_figures
+    from pvmbench.leaderboard.rows import load_results
+
+    galleries = {}
+    for item in gallery or []:
+        env_id, _, png = item.partition("=")
+        if not env_id or not png:
+            raise UserError(f"--gallery {item!r}: accepted: ENV_ID=PATH.png, e.g. pvmbench/TableTopPick-v0=gallery.png")
+        galleries[env_id] = pathlib.Path(png)
+    for path in write_figures(load_results(results), out, galleries):
+        typer.echo(f"wrote {path}")
+
+
+@app.command("leaderboard")
+def leaderboard_command(
+    results: list[pathlib.Path] = typer.Argument(..., help="Result files or directories (pvmbench eval output)."),
+    out: pathlib.Path = typer.Option(pathlib.Path("leaderboard"), help="Directory for the tables and page."),
+    figure: list[pathlib.Path] = typer.Option([], help="PNG figures to show on the page (repeatable)."),
+    gallery: list[pathlib.Path] = typer.Option([], help="Shift-gallery PNGs to show on the page (repeatable)."),
+) -> None:
+    """Write LEADERBOARD.md, leaderboard.csv, leaderboard.tex and index.html from result rows."""
+    from pvmbench.leaderboard.build import build_leaderboard
+
+    paths = build_leaderboard(results, out, figures=figure, galleries=gallery)
+    for key in ("markdown", "csv", "latex", "html"):
+        typer.echo(f"wrote {paths[key]}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
