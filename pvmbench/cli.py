@@ -27,15 +27,16 @@ def gallery(
     env: str = typer.Option("pvmbench/TableTopPick-v0", help="Gymnasium id of a pvmbench env."),
     seeds: int = typer.Option(4, help="Columns: reset seeds 0..N-1."),
     out: pathlib.Path = typer.Option(pathlib.Path("gallery.png"), help="PNG file to write."),
-    levels: str = typer.Option("id,easy,hard", help="Rows: comma-separated levels or severity=<0..1>."),
+    levels: str = typer.Option("id,easy,hard", help="Rows: comma-separated levels or severity=<0..1>; "
+                               "'presets' for every weather preset of a driving suite."),
     image_size: int = typer.Option(224, help="Frame size in pixels."),
     camera: str = typer.Option(None, help="Camera, for envs that have several (table-top: wrist, front)."),
 ) -> None:
     """Write a grid of first frames: a row per level, a column per seed."""
-    from pvmbench.shifts.gallery import write_gallery
+    from pvmbench.shifts.gallery import expand_rows, write_gallery
 
     kwargs = {"camera": camera} if camera else {}
-    shifts = [s.strip() for s in levels.split(",") if s.strip()]
+    shifts = expand_rows(env, levels)
     path = write_gallery(env, out, seeds, shifts, image_size, **kwargs)
     typer.echo(f"wrote {path} ({len(shifts)} rows x {seeds} seeds)")
 

@@ -31,3 +31,13 @@ class RandomAgent:
 
 
 register_agent("scripted")(ScriptedTableTopAgent)
+
+
+@register_agent("scripted-driver")
+def _scripted_driver(checkpoint, observation_space, action_space, num_envs):
+    from pvmbench.agents.scripted_driver import ScriptedDriver  # keeps the table-top path light
+
+    return ScriptedDriver(checkpoint, observation_space, action_space, num_envs)
+
+
+_scripted_driver.requires_privileged_state = True

@@ -7,6 +7,7 @@ import gymnasium as gym
 from pvmbench.envs import gl_backend  # noqa: F401  (must run before anything imports mujoco)
 
 TABLETOP_ID = "pvmbench/TableTopPick-v0"
+HIGHWAY_ID = "pvmbench/Highway-v0"
 
 
 def register_envs() -> None:
@@ -18,6 +19,8 @@ def register_envs() -> None:
             max_episode_steps=50,
             disable_env_checker=True,
         )
+    if HIGHWAY_ID not in gym.registry:
+        gym.register(id=HIGHWAY_ID, entry_point="pvmbench.envs.driving.env:HighwayEnv", disable_env_checker=True)
 
 
 register_envs()

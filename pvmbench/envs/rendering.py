@@ -20,7 +20,7 @@ class OffscreenRenderer:
     a visuomotor benchmark gains nothing from them; the choice is made here once, on purpose.
     """
 
-    def __init__(self, model: mujoco.MjModel, size: int, max_geom: int = 2000):
+    def __init__(self, model: mujoco.MjModel, size: int, max_geom: int = 2000, sky: bool = False):
         backend = gl_backend()
         if backend not in SUPPORTED_BACKENDS:
             raise UserError(f"MUJOCO_GL={backend!r} is not supported headless; accepted: egl, osmesa")
@@ -40,7 +40,7 @@ class OffscreenRenderer:
         scene = self._renderer.scene
         scene.flags[mujoco.mjtRndFlag.mjRND_SHADOW] = 0
         scene.flags[mujoco.mjtRndFlag.mjRND_REFLECTION] = 0
-        scene.flags[mujoco.mjtRndFlag.mjRND_SKYBOX] = 0
+        scene.flags[mujoco.mjtRndFlag.mjRND_SKYBOX] = int(sky)
         self._out = np.empty((size, size, 3), dtype=np.uint8)
 
     @property
@@ -51,6 +51,25 @@ class OffscreenRenderer:
         """A fresh uint8 (size, size, 3) frame from the given camera id."""
         self._renderer.update_scene(data, camera=camera, scene_option=self.option)
         return self._renderer.render(out=np.empty((self.size, self.size, 3), dtype=np.uint8))
+
+    def set_fog(self, on: bool, start: float = 0.0, end: float = 1.0, rgba=(0.0, 0.0, 0.0, 1.0)) -> None:
+        """Linear fog from start to end metres. MuJoCo fixes fog distances when it creates a GL
+        context and ignores later edits, so they are set on the context's GL state directly."""
+        from OpenGL import GL
+
+        self.scene.flags[mujoco.mjtRndFlag.mjRND_FOG] = int(on)
+        if not on:
+            return
+        gl = self._renderer._gl_context
+        if gl is not None:
+            gl.make_current()
+        context = self._renderer._mjr_context
+        context.fogStart, context.fogEnd = start, end
+        context.fogRGBA[:] = rgba
+        GL.glFogi(GL.GL_FOG_MODE, GL.GL_LINEAR)
+        GL.glFogf(GL.GL_FOG_START, float(start))
+        GL.glFogf(GL.GL_FOG_END, float(end))
+        GL.glFogfv(GL.GL_FOG_COLOR, [float(c) for c in rgba])
 
     def upload_texture(self, texture_id: int) -> None:
         """Push model.tex_data for one texture to the GPU, so an in-place texture edit shows."""

@@ -50,6 +50,12 @@ def encoder_order(labels) -> list[str]:
     return list(dict.fromkeys(parse_label(label)[0] for label in agent_order(labels)))
 
 
+def level_order(levels) -> list[str]:
+    """id, easy, hard first, then any other named level alphabetically."""
+    present = set(levels)
+    return [lv for lv in LEVEL_ORDER if lv in present] + sorted(present - set(LEVEL_ORDER))
+
+
 def _summary(group: pd.DataFrame, reps: int, random_state: int) -> dict:
     scored = group[group["status"] != "failed"]
     record = {"n": len(scored), "failed": int((group["status"] == "failed").sum()),
@@ -98,10 +104,8 @@ def level_scores(rows: pd.DataFrame, reps: int = REPS, random_state: int = SEED)
     records = [{"agent_label": agent, "env_id": env, "level": level, **_summary(group, reps, random_state)}
                for (agent, env, level), group in named.groupby(["agent_label", "env_id", "level"], sort=True)]
     frame = pd.DataFrame(records, columns=["agent_label", "env_id", "level", *_STAT_COLUMNS])
-    agents = agent_order(frame["agent_label"])
-    levels = [lv for lv in LEVEL_ORDER if lv in set(frame["level"])]
-    levels += sorted(set(frame["level"]) - set(levels))
-    frame = _sort(frame, ["env_id", "agent_label", "level"], {"agent_label": agents, "level": levels})
+    orders = {"agent_label": agent_order(frame["agent_label"]), "level": level_order(frame["level"])}
+    frame = _sort(frame, ["env_id", "agent_label", "level"], orders)
     return _with_parts(frame.reset_index(drop=True))
 
 
@@ -129,9 +133,11 @@ def robustness(rows: pd.DataFrame, ood_level: str = "hard", reps: int = REPS,
     """ID score and drop % on ``ood_level`` per agent_label x env_id.
 
     Columns: agent_label, encoder, mode, env_id, id_score, id_ci_low, id_ci_high, id_n, ood_level,
-    ood_score, ood_n, drop_pct. drop_pct = 100 * (1 - ood / id) (`statistics.drop_percent`): nan when
-    the agent lacks either level or its ID score is not above 0 (no better than random, nothing to lose).
-    Rows from `level_scores`, so the scores and CIs are the same numbers as in that figure.
+    ood_score, ood_n, drop_pct, drop_shown. drop_pct = 100 * (1 - ood / id) (`statistics.drop_percent`):
+    nan when the agent lacks either level or its ID score is not above 0 (no better than random, nothing
+    to lose). drop_shown: drop_pct is defined and the ID score's 95% CI is above 0; otherwise the drop is
+    a ratio of noise (a random policy's ID score is ~0) and the robustness figure leaves the agent out.
+    Scores and CIs are those of `level_scores`.
     """
     scores = level_scores(rows, reps, random_state)
     out = []
@@ -151,4 +157,6 @@ def robustness(rows: pd.DataFrame, ood_level: str = "hard", reps: int = REPS,
         })
     columns = ["agent_label", "env_id", "id_score", "id_ci_low", "id_ci_high", "id_n", "ood_level",
                "ood_score", "ood_n", "drop_pct"]
-    return _with_parts(pd.DataFrame(out, columns=columns))
+    frame = pd.DataFrame(out, columns=columns)
+    frame["drop_shown"] = frame["drop_pct"].notna() & (frame["id_ci_low"] > 0)
+    return _with_parts(frame)
