@@ -78,39 +78,31 @@ class Traffic:
         return np.clip(IDM_A * (free - interaction), -9.0, IDM_A)
 
     def _mobil(self, ego: Ego, accel: np.ndarray) -> None:
-        changing = self.target_lane != self.lane
-        for i in self.rng.permutation(self.n):
-            if changing[i]:
-                continue
-            for side in (-1, 1):
-                lane = self.lane[i] + side
-                if not 0 <= lane < self.lanes:
-                    continue
-                gain = self._lane_gain(i, lane, ego, accel[i])
-                if gain is not None and gain > MOBIL_THRESHOLD:
-                    self.target_lane[i] = lane
-                    break
-
-    def _lane_gain(self, i: int, lane: int, ego: Ego, a_now: float) -> float | None:
-        centre = lane_centre(lane, self.lanes)
-        xs = np.append(np.delete(self.x, i), ego.x)
-        ys = np.append(np.delete(self.y, i), ego.y)
-        vs = np.append(np.delete(self.v, i), ego.speed)
-        v0s = np.append(np.delete(self.v0, i), 30.0)
-        in_lane = np.abs(ys - centre) < LANE_WIDTH * 0.8
-        ahead = in_lane & (xs > self.x[i])
-        behind = in_lane & (xs <= self.x[i])
-        gap_ahead = (xs[ahead] - self.x[i]).min() - CAR_LENGTH if ahead.any() else np.inf
-        lead_v = vs[ahead][np.argmin(xs[ahead])] if ahead.any() else self.v[i]
-        a_new = self.idm(np.array([self.v[i]]), np.array([self.v0[i]]), np.array([gap_ahead]), np.array([lead_v]))[0]
-        if behind.any():
-            k = np.argmax(np.where(behind, xs, -np.inf))
-            gap_back = self.x[i] - xs[k] - CAR_LENGTH
-            a_follower = self.idm(vs[k : k + 1], v0s[k : k + 1], np.array([gap_back]), np.array([self.v[i]]))[0]
-            if gap_back < 1.0 or a_follower < -MOBIL_BSAFE:
-                return None  # unsafe for the new follower
-            return a_new - a_now + MOBIL_POLITENESS * min(a_follower, 0.0)
-        return a_new - a_now
+        """MOBIL for every car at once: change lane when the gain beats the threshold and the new
+        follower need not brake harder than MOBIL_BSAFE. Left is tried before right."""
+        xs, ys = np.append(self.x, ego.x), np.append(self.y, ego.y)
+        vs, v0s = np.append(self.v, ego.speed), np.append(self.v0, 30.0)
+        dx = xs[None, :] - self.x[:, None]
+        not_self = np.ones((self.n, self.n + 1), dtype=bool)
+        not_self[np.arange(self.n), np.arange(self.n)] = False
+        free = self.target_lane == self.lane
+        for side in (-1, 1):
+            lane = self.lane + side
+            centre = lane_centre(np.clip(lane, 0, self.lanes - 1), self.lanes)
+            in_lane = (np.abs(ys[None, :] - centre[:, None]) < LANE_WIDTH * 0.8) & not_self
+            ahead = np.where(in_lane & (dx > 0), dx, np.inf)
+            behind = np.where(in_lane & (dx <= 0), -dx, np.inf)
+            lead, follow = np.argmin(ahead, axis=1), np.argmin(behind, axis=1)
+            rows = np.arange(self.n)
+            gap_ahead, gap_back = ahead[rows, lead] - CAR_LENGTH, behind[rows, follow] - CAR_LENGTH
+            a_new = self.idm(self.v, self.v0, gap_ahead, np.where(np.isfinite(gap_ahead), vs[lead], self.v))
+            has_follower = np.isfinite(gap_back)
+            a_follower = self.idm(vs[follow], v0s[follow], np.where(has_follower, gap_back, np.inf), self.v)
+            safe = ~has_follower | ((gap_back >= 1.0) & (a_follower >= -MOBIL_BSAFE))
+            gain = a_new - accel + MOBIL_POLITENESS * np.where(has_follower, np.minimum(a_follower, 0.0), 0.0)
+            move = free & (lane >= 0) & (lane < self.lanes) & safe & (gain > MOBIL_THRESHOLD)
+            self.target_lane = np.where(move, lane, self.target_lane)
+            free &= ~move
 
     def step(self, ego: Ego, dt: float) -> None:
         gap, lead_v = self._leaders(ego)

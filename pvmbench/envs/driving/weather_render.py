@@ -107,10 +107,21 @@ class Rain:
         for _ in range(int(3 + 10 * amount)):
             cx, cy, r = rng.uniform(0, size), rng.uniform(0, size), rng.uniform(3, 9) * scale
             drops = np.maximum(drops, 0.35 * np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * r * r)))
-        self.alpha = [np.maximum(layer, drops)[..., None] for layer in self.alpha]
+        # Streaks cover a small share of pixels: keep each layer as (pixel index, weight out of
+        # 256) so drawing touches only those pixels, in integer arithmetic.
+        self.layers = []
+        for layer in self.alpha:
+            alpha = np.maximum(layer, drops).ravel()
+            index = np.flatnonzero(alpha > 0.02)
+            self.layers.append((index, (alpha[index] * 256).astype(np.uint16)[:, None]))
+        self.alpha = []
 
     def draw(self, frame: np.ndarray, tick: int) -> np.ndarray:
-        if not self.alpha:
+        """Blends the tick's rain layer into frame (a fresh uint8 HxWx3 array) in place."""
+        if not getattr(self, "layers", None):
             return frame
-        alpha = self.alpha[tick % self.LAYERS]
-        return (frame * (1 - alpha) + 210.0 * alpha).astype(np.uint8)
+        index, weight = self.layers[tick % self.LAYERS]
+        pixels = frame.reshape(-1, 3)
+        blended = (pixels[index].astype(np.uint16) * (256 - weight) + 210 * weight) >> 8
+        pixels[index] = blended.astype(np.uint8)
+        return frame
