@@ -109,11 +109,14 @@ def regress_command(
     alpha: float = typer.Option(0.05, help="Significance level of the one-sided permutation tests."),
     min_effect: float = typer.Option(0.05, "--min-effect", help="Smallest score drop that counts as a regression."),
     update: bool = typer.Option(False, help="Copy the new results into the baseline directory and exit 0."),
+    only_evaluated: bool = typer.Option(False, "--only-evaluated",
+                                        help="Judge only the baseline's agent/env entries present in --results."),
 ) -> None:
     """Compare new results with a baseline per agent, env and level; exit 1 on a regression."""
     from pvmbench.leaderboard.regress_cli import regress
 
-    raise typer.Exit(regress(baseline, results, alpha=alpha, min_effect=min_effect, update=update))
+    raise typer.Exit(regress(baseline, results, alpha=alpha, min_effect=min_effect, update=update,
+                             only_evaluated=only_evaluated))
 
 
 @app.command("plot")

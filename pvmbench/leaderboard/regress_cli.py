@@ -103,7 +103,7 @@ def update_baseline(baseline_dir: pathlib.Path, result_paths: list[pathlib.Path]
 
 
 def regress(baseline: list[str], results: list[str], alpha: float = 0.05, min_effect: float = 0.05,
-            update: bool = False) -> int:
+            update: bool = False, only_evaluated: bool = False) -> int:
     """Print the verdict table; return the exit code (0 with --update, which then replaces the baseline)."""
     if update and not (len(baseline) == 1 and pathlib.Path(baseline[0]).is_dir()):
         raise UserError(f"--update: --baseline {', '.join(baseline)}: accepted: a single directory "
@@ -112,7 +112,7 @@ def regress(baseline: list[str], results: list[str], alpha: float = 0.05, min_ef
     new_files = sorted({pathlib.Path(f) for f in new_rows["source_file"]})
     try:
         base_rows = load_results(baseline)
-        table = compare(base_rows, new_rows, alpha=alpha, min_effect=min_effect)
+        table = compare(base_rows, new_rows, alpha=alpha, min_effect=min_effect, only_evaluated=only_evaluated)
     except UserError as exc:
         # An empty baseline, or one with no entry in common, is what --update starts or extends.
         if not update:

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Re-evaluates the published reference entries into results/published/ (about 5 minutes on 2
+# cores). Run after a reviewed change that moves them, then rebuild the leaderboard with
+# scripts/build_leaderboard.sh. Seeds and budgets here are the published ones: keep them fixed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PVM=".venv/bin/pvmbench"
+OUT=results/published
+mkdir -p "$OUT"
+rm -f "$OUT"/*.parquet "$OUT"/*.manifest.json
+
+TT=pvmbench/TableTopPick-v0
+HW=pvmbench/Highway-v0
+SWEEP="severity=0,0.25,0.5,0.75,1"
+$PVM eval --agent scripted        --env $TT --shift all    --episodes 20 --seed 0 --out $OUT/tabletop_scripted.parquet
+$PVM eval --agent random          --env $TT --shift all    --episodes 20 --seed 0 --out $OUT/tabletop_random.parquet
+$PVM eval --agent scripted        --env $TT --shift $SWEEP --episodes 10 --seed 0 --out $OUT/tabletop_scripted_sweep.parquet
+$PVM eval --agent random          --env $TT --shift $SWEEP --episodes 10 --seed 0 --out $OUT/tabletop_random_sweep.parquet
+$PVM eval --agent scripted-driver --env $HW --shift all    --episodes 10 --seed 0 --out $OUT/highway_scripted-driver.parquet
+$PVM eval --agent random          --env $HW --shift all    --episodes 10 --seed 0 --out $OUT/highway_random.parquet
+$PVM eval --agent scripted-driver --env $HW --shift $SWEEP --episodes 5  --seed 0 --out $OUT/highway_scripted-driver_sweep.parquet
+$PVM eval --agent random          --env $HW --shift $SWEEP --episodes 5  --seed 0 --out $OUT/highway_random_sweep.parquet
