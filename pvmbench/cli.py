@@ -58,6 +58,9 @@ def eval_command(
     step_timeout: float = typer.Option(60.0, "--step-timeout", help="Seconds an env host may take per step."),
     ray_address: str = typer.Option(None, "--ray-address", help="Existing Ray cluster (default: start a local one)."),
     image_size: int = typer.Option(None, "--image-size", help="Override the env's image size."),
+    env_kwarg: list[str] = typer.Option([], "--env-kwarg", metavar="KEY=VALUE",
+                                        help="Extra gym.make argument, repeatable; VALUE is parsed as JSON if it can "
+                                             "be (e.g. --env-kwarg port=2000 --env-kwarg carla_cmd='...')."),
     progress: bool = typer.Option(True, help="Show the progress bar."),
 ) -> None:
     """Evaluate an agent under a shift; write one row per episode and print a summary per level."""
@@ -67,6 +70,7 @@ def eval_command(
     if device not in ("cpu", "cuda"):
         raise UserError(f"--device {device!r}: accepted: cpu, cuda")
     env_kwargs = {"image_size": image_size} if image_size else {}
+    env_kwargs.update(_parse_kwargs(env_kwarg))
     cfg = EvalConfig(agent=agent, shift=shift, env=env, episodes=episodes, seed=seed, num_envs=num_envs,
                      workers=workers, executor=executor, out=out, resume=resume, device=device, retries=retries,
                      step_timeout=step_timeout, ray_address=ray_address, env_kwargs=env_kwargs, progress=progress,
@@ -77,6 +81,21 @@ def eval_command(
     render_summary(table, f"{label} on {rows['env_id'].iloc[0] if len(rows) else env}: normalised score = "
                           f"(R - {info['bounds'][0]:g}) / ({info['bounds'][1]:g} - {info['bounds'][0]:g})")
     typer.echo(f"results: {info['out']}  manifest: {info['manifest']}")
+
+
+def _parse_kwargs(items: list[str]) -> dict:
+    import json
+
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"--env-kwarg {item!r}: accepted: KEY=VALUE")
+        try:
+            out[key.strip()] = json.loads(value)
+        except ValueError:
+            out[key.strip()] = value
+    return out
 
 
 @app.command("agents")
@@ -110,7 +129,7 @@ def regress_command(
     min_effect: float = typer.Option(0.05, "--min-effect", help="Smallest score drop that counts as a regression."),
     update: bool = typer.Option(False, help="Copy the new results into the baseline directory and exit 0."),
     only_evaluated: bool = typer.Option(False, "--only-evaluated",
-                                        help="Judge only the baseline's agent/env entries present in --results."),
+                                        help="Judge only the baseline's agent/env/level keys present in --results."),
 ) -> None:
     """Compare new results with a baseline per agent, env and level; exit 1 on a regression."""
     from pvmbench.leaderboard.regress_cli import regress

@@ -8,6 +8,7 @@ from pvmbench.envs import gl_backend  # noqa: F401  (must run before anything im
 
 TABLETOP_ID = "pvmbench/TableTopPick-v0"
 HIGHWAY_ID = "pvmbench/Highway-v0"
+CARLA_HIGHWAY_ID = "pvmbench/CarlaHighway-v0"
 
 
 def register_envs() -> None:
@@ -21,6 +22,9 @@ def register_envs() -> None:
         )
     if HIGHWAY_ID not in gym.registry:
         gym.register(id=HIGHWAY_ID, entry_point="pvmbench.envs.driving.env:HighwayEnv", disable_env_checker=True)
+    if CARLA_HIGHWAY_ID not in gym.registry:  # the module imports carla only when an env is made
+        gym.register(id=CARLA_HIGHWAY_ID, entry_point="pvmbench.envs.carla.env:CarlaHighwayEnv",
+                     disable_env_checker=True)
 
 
 register_envs()

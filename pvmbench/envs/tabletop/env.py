@@ -31,6 +31,7 @@ MIN_IMAGE, MAX_IMAGE = 64, 512
 R_RANDOM = 7.92
 PRIVILEGED_KEYS = ("tcp", "object", "goal", "finger_width", "grasped", "object_height")
 PRIVILEGED_DIM = 12
+MAX_SANE_VELOCITY = 200.0  # m/s or rad/s: nothing in this task moves like that unless physics blew up
 
 
 class PhysicsDivergedError(RuntimeError):
@@ -106,9 +107,11 @@ class TableTopPickEnv(gym.Env):
         self._controller.apply(self.data, np.clip(action, -1.0, 1.0))
         mujoco.mj_step(self.model, self.data, nstep=SUBSTEPS)
         self._steps += 1
-        if self.data.warning[mujoco.mjtWarning.mjWARN_BADQACC].number or self.data.warning[
-            mujoco.mjtWarning.mjWARN_BADQVEL
-        ].number:
+        if (
+            self.data.warning[mujoco.mjtWarning.mjWARN_BADQACC].number
+            or self.data.warning[mujoco.mjtWarning.mjWARN_BADQVEL].number
+            or np.abs(self.data.qvel).max() > MAX_SANE_VELOCITY
+        ):
             # MuJoCo silently resets diverged state; carrying on would score a different episode.
             raise PhysicsDivergedError(f"physics diverged at step {self._steps} of scenario seed {self._scenario['seed']}")
         tcp, obj, goal = self._positions()

@@ -137,6 +137,11 @@ def build_model(objects: tuple[ObjectAsset, ...]) -> TableTopModel:
     for slot in range(N_SLOTS):
         body = model.body(f"slot{slot}").id
         model.body_contype[body] = model.body_conaffinity[body] = 1
+        # The placeholder inertia sits at the body origin, so the compiler marked the body as
+        # "inertia frame = body frame" and simple; an object's own centre of mass and principal
+        # axes, written at reset, would then be ignored and the integration blows up.
+        model.body_sameframe[body] = 0
+        model.body_simple[body] = 0
     return _index(model, objects, SHIPPED if shipped else MENAGERIE)
 
 

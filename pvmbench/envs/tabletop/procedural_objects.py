@@ -77,6 +77,9 @@ def _superquadric(rng: np.random.Generator) -> np.ndarray:
     x = a[0] * spow(np.cos(eta), e1) * spow(np.cos(omega), e2)
     y = a[1] * spow(np.cos(eta), e1) * spow(np.sin(omega), e2)
     z = a[2] * spow(np.sin(eta), e1)
+    # Sliced flat at the bottom: a rounded base would rock and topple, and a tipping object is a
+    # different task from a pick.
+    z = np.maximum(z, -0.6 * a[2])
     return np.unique(np.round(np.stack([x, y, z], axis=-1).reshape(-1, 3), 6), axis=0)
 
 

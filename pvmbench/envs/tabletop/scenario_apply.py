@@ -30,6 +30,8 @@ class ScenarioApplier:
             "cam_quat": m.cam_quat.copy(),
         }
         self._slot_object = [-1] * N_SLOTS
+        self._scratch = mujoco.MjData(m)  # mj_setConst works on a data of its own
+        self._masses_changed = False
         tex = tm.table_texture
         self._tex_slice = slice(m.tex_adr[tex], m.tex_adr[tex] + m.tex_height[tex] * m.tex_width[tex] * m.tex_nchannel[tex])
         self._tex_shape = (int(m.tex_height[tex]), int(m.tex_width[tex]), int(m.tex_nchannel[tex]))
@@ -46,6 +48,11 @@ class ScenarioApplier:
                 self._place(data, slot, self.tm.object_index(names[slot]), poses[slot])
             else:
                 self._park(data, slot)
+        if self._masses_changed:
+            # Contact softness scales with each body's inverse weight, computed from its mass and
+            # inertia; stale values from another object make contacts too stiff or too soft.
+            mujoco.mj_setConst(self.tm.model, self._scratch)
+            self._masses_changed = False
         self._set_goal(data, names[0], layout["goal"])
         self._set_texture(scenario["table_texture"])
         self._set_appearance(names, scenario["object_appearance"])
@@ -72,6 +79,7 @@ class ScenarioApplier:
             m.body_ipos[body] = props[1:4]
             m.body_iquat[body] = props[4:8]
             m.body_inertia[body] = props[8:11]
+            self._masses_changed = True
         self._slot_object[slot] = index
 
     def _place(self, data: mujoco.MjData, slot: int, index: int, pose: list[float]) -> None:

@@ -1,0 +1,286 @@
+"""pvmbench/CarlaHighway-v0: Highway-v0's driving task on a CARLA 0.9.15/0.9.16 server's Town04 highway.
+
+Same observation ({"image"}, plus "privileged" on request), action ([steer, throttle/brake] in
+[-1, 1], each repeated for rules.ACTION_REPEAT ticks), reward and termination (rules.py) and
+scenarios (driving-v1 weather) as Highway-v0. The server is the user's: pass host/port, or
+carla_cmd to have pvmbench launch and supervise one. One env drives a server at a time: reset
+clears every actor pvmbench spawned there, so envs share a server only one after another.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import math
+import os
+import queue
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from pvmbench.envs.carla import supervisor
+from pvmbench.envs.carla.supervisor import ServerLost
+from pvmbench.envs.carla.weather import import_carla, to_weather_parameters
+from pvmbench.envs.driving import rules
+from pvmbench.errors import UserError
+from pvmbench.shifts.spec import ShiftSpec
+from pvmbench.shifts.weather import DrivingShift
+
+MIN_IMAGE, MAX_IMAGE = 64, 512
+TOWN = "Town04"  # the study's CARLA map: a four-lane highway loop
+EGO_BLUEPRINT = "vehicle.tesla.model3"
+ROLE = "pvmbench"  # role_name prefix of every actor we spawn, so that any reset can clear leftovers
+START_SPEED = 15.0  # m/s, as Highway-v0 starts its ego car
+# Highway-v0's "front" camera: 1.3 m ahead of the car's origin, 1.55 m up, 5 degrees down, 60 degree fov
+# (MuJoCo's fovy is vertical, CARLA's fov horizontal: equal for the square image).
+CAMERA = {"x": 1.3, "z": 1.55, "pitch": -5.0, "fov": 60}
+# Highway-v0's positive steer turns left (heading counter-clockwise); CARLA's VehicleControl.steer turns
+# right. Negated here so that one policy means the same thing on both backends.
+STEER_SIGN = -1.0
+PRIVILEGED_DIM = 6  # Highway-v0's layout: [y, heading, speed, lane_y, gap, lead_v], lane-relative here
+NO_LEAD = (200.0, 30.0)  # gap and lead speed Highway-v0 reports when no car is ahead
+# The study's CARLA score bounds (Jones, Zhou & Pattinson, arXiv 2509.12531), copied, NOT measured
+# here: this backend has not been run against a CARLA server in this project's CI.
+R_RANDOM, R_MAX = -37.4, 2780.0
+
+
+class CarlaHighwayEnv(gym.Env):
+    metadata = {"render_modes": ["rgb_array"], "render_fps": int(1 / (rules.DT * rules.ACTION_REPEAT))}
+    score_bounds = (R_RANDOM, R_MAX)
+
+    def __init__(self, shift: str | ShiftSpec = "id", image_size: int = 224, render_mode: str | None = None,
+                 host: str | None = None, port: int = supervisor.DEFAULT_PORT, carla_cmd: str | None = None,
+                 privileged: bool = False, timeout: float = 10.0, tm_port: int = 8000, suite: str = "driving-v1"):
+        if not isinstance(image_size, int) or not MIN_IMAGE <= image_size <= MAX_IMAGE:
+            raise UserError(f"image_size={image_size!r}: accepted: an integer from {MIN_IMAGE} to {MAX_IMAGE}")
+        if render_mode not in (None, "rgb_array"):
+            raise UserError(f"render_mode={render_mode!r}: accepted: None, 'rgb_array'")
+        if not isinstance(port, int) or not 0 < port < 65536:
+            raise UserError(f"port={port!r}: accepted: an integer from 1 to 65535")
+        if not isinstance(timeout, int | float) or timeout <= 0:
+            raise UserError(f"timeout={timeout!r}: accepted: seconds > 0")
+        self.carla = import_carla()  # fail at make time, not at the first reset, without the extra
+        self.shift = DrivingShift(shift, suite)
+        self.host = host or os.environ.get("PVMBENCH_CARLA_HOST") or "localhost"
+        self.port, self.carla_cmd, self.timeout, self.tm_port = port, carla_cmd, float(timeout), tm_port
+        self.where = f"{self.host}:{self.port}"
+        self.image_size, self.render_mode, self._privileged = image_size, render_mode, privileged
+        spaces = {"image": gym.spaces.Box(0, 255, (image_size, image_size, 3), np.uint8)}
+        if privileged:
+            spaces["privileged"] = gym.spaces.Box(-np.inf, np.inf, (PRIVILEGED_DIM,), np.float32)
+        self.observation_space = gym.spaces.Dict(spaces)
+        self.action_space = gym.spaces.Box(-1.0, 1.0, (2,), np.float32)
+        # Nothing connects or launches before the first reset: making an env to read its spaces is free.
+        self._server: supervisor.ServerProcess | None = None
+        self._client = self._world = self._map = self._spawns = self._ego = self._image = self._scenario = None
+        self._sensors, self._traffic, self._images, self._hits = [], [], queue.Queue(), collections.deque()
+
+    # -- gymnasium API -------------------------------------------------------------------------
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        scenario = (options or {}).get("scenario")
+        if scenario is None:
+            scenario = self.shift.sample(seed if seed is not None else int(self.np_random.integers(2**31 - 1)))
+        weather = to_weather_parameters(scenario["weather"])  # a bad scenario fails before any server work
+        for attempt in (0, 1):
+            try:
+                self._reset(weather, scenario["traffic"])
+                break
+            except ServerLost:  # with carla_cmd the supervisor restarts the server: one more try
+                if not self.carla_cmd or attempt:
+                    raise
+        self.monitor, self._steps, self._scenario = rules.TerminationMonitor(), 0, scenario
+        return self._observation(), {"scenario": scenario}
+
+    def step(self, action):
+        if self._scenario is None:
+            raise gym.error.ResetNeeded("call reset() before step()")
+        action = np.asarray(action, dtype=np.float64)
+        if action.shape != (2,) or not np.all(np.isfinite(action)):
+            raise ValueError(f"action must be 2 finite numbers in [-1, 1], got {action!r}")
+        steer, throttle = np.clip(action, -1.0, 1.0)
+        speeds, intensity, reason = [], 0.0, None
+        with self._guard():
+            if not self._ego.is_alive:
+                raise ServerLost(f"the ego car on the CARLA server at {self.where} was removed mid-episode "
+                                 f"(another env reset that server?); one env drives a server at a time")
+            self._ego.apply_control(self.carla.VehicleControl(
+                throttle=float(max(throttle, 0.0)), brake=float(max(-throttle, 0.0)), steer=float(STEER_SIGN * steer)))
+            for _ in range(rules.ACTION_REPEAT):
+                self._tick()
+                velocity, forward = self._ego.get_velocity(), self._ego.get_transform().get_forward_vector()
+                speed = math.sqrt(velocity.x**2 + velocity.y**2 + velocity.z**2)
+                speeds.append(velocity.x * forward.x + velocity.y * forward.y + velocity.z * forward.z)
+                hits = [self._hits.popleft() for _ in range(len(self._hits))]
+                intensity += sum(hits)
+                reason = self.monitor.update(speed, bool(hits)) or reason
+                if reason:
+                    break
+            obs = self._observation()
+            lane_offset = float(self.privileged_state()[0])
+        self._steps += 1
+        reward = rules.step_reward(speeds, (steer, throttle), intensity)
+        truncated = self._steps >= rules.MAX_AGENT_STEPS and reason is None
+        info = {"collision_intensity": intensity, "speed": speed, "end": reason, "lane_offset": lane_offset,
+                "success": truncated}
+        return obs, float(reward), reason is not None, truncated, info
+
+    def render(self):
+        return self._image if self.render_mode == "rgb_array" else None
+
+    def close(self):
+        if self._client is not None:
+            try:
+                self._clear(tick=False)
+                supervisor.release_world(self._client, self._world, self.tm_port)
+            except RuntimeError:  # the server is gone already; nothing left to tidy
+                pass
+            self._client = None
+        if self._server is not None:
+            supervisor.release(self._server)
+            self._server = None
+
+    # -- lane-relative state, in Highway-v0's privileged layout -----------------------------------
+    def privileged_state(self) -> np.ndarray:
+        tf = self._ego.get_transform()
+        lane = self._map.get_waypoint(tf.location).transform
+        right = lane.get_right_vector()
+        d = tf.location - lane.location
+        y = -(d.x * right.x + d.y * right.y)  # Highway-v0's y points left; CARLA's right vector points right
+        heading = -math.radians((tf.rotation.yaw - lane.rotation.yaw + 180.0) % 360.0 - 180.0)
+        v = self._ego.get_velocity()
+        fwd, side = tf.get_forward_vector(), tf.get_right_vector()
+        gap, lead_v = NO_LEAD
+        for car in self._traffic:
+            r = car.get_location() - tf.location
+            ahead, lateral = r.x * fwd.x + r.y * fwd.y, r.x * side.x + r.y * side.y
+            if ahead > 0 and abs(lateral) < 2.5 and ahead - 4.6 < gap:  # 4.6 m: Highway-v0's car length
+                cv = car.get_velocity()
+                gap, lead_v = ahead - 4.6, math.hypot(cv.x, cv.y)
+        return np.array([y, heading, math.hypot(v.x, v.y), 0.0, gap, lead_v], dtype=np.float32)
+
+    # -- internals --------------------------------------------------------------------------------
+    def _reset(self, weather, traffic: dict) -> None:
+        with self._guard():
+            if self._client is None:
+                if self.carla_cmd and self._server is None:  # shared per command line, see supervisor.acquire
+                    self._server = supervisor.acquire(self.carla_cmd, self.host, self.port)
+                fresh = self._server is not None and self._server.ensure()  # (re)started: allow it time to warm up
+                self._client = supervisor.connect(self.host, self.port,
+                                                  max(self.timeout, supervisor.READY_TIMEOUT) if fresh else self.timeout)
+                self._world = supervisor.setup_world(self._client, TOWN, self.timeout)
+                self._map = self._world.get_map()  # fetched once: it downloads the whole OpenDRIVE
+                self._spawns = highway_spawn_points(self.carla, self._map, int(traffic["lanes"]))
+            self._clear(tick=True)
+            self._world.set_weather(weather)
+            tm = supervisor.traffic_manager(self._client, self.tm_port, traffic["seed"])
+            self._spawn(traffic, tm)
+
+    def _spawn(self, traffic: dict, tm) -> None:
+        c, world, rng = self.carla, self._world, np.random.default_rng(int(traffic["seed"]))
+        lib = world.get_blueprint_library()
+        start = self._spawns[int(traffic["seed"]) % len(self._spawns)]
+        ego_bp = lib.find(EGO_BLUEPRINT)
+        ego_bp.set_attribute("role_name", f"{ROLE}_hero")
+        self._ego = world.try_spawn_actor(ego_bp, start)
+        if self._ego is None:
+            raise LookupError(f"CARLA server at {self.where}: the ego spawn point is occupied by a vehicle "
+                              f"pvmbench did not spawn; clear the world or restart the server")
+        camera, collision = lib.find("sensor.camera.rgb"), lib.find("sensor.other.collision")
+        for bp, key, value in ((camera, "image_size_x", self.image_size), (camera, "image_size_y", self.image_size),
+                               (camera, "fov", CAMERA["fov"]), (camera, "role_name", f"{ROLE}_camera"),
+                               (collision, "role_name", f"{ROLE}_collision")):
+            bp.set_attribute(key, str(value))
+        mount = c.Transform(c.Location(x=CAMERA["x"], z=CAMERA["z"]), c.Rotation(pitch=CAMERA["pitch"]))
+        camera = world.spawn_actor(camera, mount, attach_to=self._ego)
+        collision = world.spawn_actor(collision, c.Transform(), attach_to=self._ego)
+        self._images, self._hits = queue.Queue(), collections.deque()
+        camera.listen(self._images.put)
+        collision.listen(lambda e, hits=self._hits: hits.append(e.normal_impulse.length()))
+        self._sensors = [camera, collision]
+        # Traffic on the highway spawn points nearest the ego, blueprints and colours from the seed.
+        near = sorted((t for t in self._spawns if t.location.distance(start.location) > 8.0),
+                      key=lambda t: t.location.distance(start.location))[:int(traffic["vehicles"])]
+        bps = sorted((b for b in lib.filter("vehicle.*") if b.get_attribute("number_of_wheels").as_int() == 4),
+                     key=lambda b: b.id)
+        batch = []
+        for i, point in enumerate(near):
+            bp = bps[int(rng.integers(len(bps)))]
+            if bp.has_attribute("color"):
+                colours = bp.get_attribute("color").recommended_values
+                bp.set_attribute("color", colours[int(rng.integers(len(colours)))])
+            bp.set_attribute("role_name", f"{ROLE}_traffic_{i}")
+            batch.append(c.command.SpawnActor(bp, point).then(
+                c.command.SetAutopilot(c.command.FutureActor, True, tm.get_port())))
+        ids = [r.actor_id for r in self._client.apply_batch_sync(batch, False) if not r.error]
+        self._traffic = list(world.get_actors(ids))
+        self._tick()  # the actors exist from this frame on; velocities set before it would be dropped
+        for car in [self._ego, *self._traffic]:
+            f = car.get_transform().get_forward_vector()
+            car.set_target_velocity(c.Vector3D(f.x * START_SPEED, f.y * START_SPEED, 0.0))
+        self._tick()
+        self._hits.clear()  # a touch while settling onto the road is not the agent's
+
+    def _clear(self, tick: bool) -> None:
+        """Destroy every actor any pvmbench env spawned on this server (ours, or a crashed run's leftovers)."""
+        for sensor in self._sensors:
+            if sensor.is_alive:
+                sensor.stop()
+        ours = [a.id for a in self._world.get_actors() if a.attributes.get("role_name", "").startswith(ROLE)]
+        self._client.apply_batch_sync([self.carla.command.DestroyActor(i) for i in ours], False)
+        self._ego, self._sensors, self._traffic, self._scenario = None, [], [], None
+        if tick:
+            self._tick()
+
+    def _tick(self) -> None:
+        """Advance one rules.DT step and wait for that frame's image, so sensor data is in step with it."""
+        frame = supervisor.tick(self._world, self.timeout, self.where)
+        while self._sensors:
+            try:
+                image = self._images.get(timeout=self.timeout)
+            except queue.Empty:
+                raise ServerLost(f"CARLA server at {self.where} sent no camera frame within "
+                                 f"{self.timeout:g} s; this episode is lost") from None
+            if image.frame >= frame:
+                bgra = np.frombuffer(image.raw_data, np.uint8).reshape(image.height, image.width, 4)
+                self._image = np.ascontiguousarray(bgra[:, :, 2::-1])
+                break
+
+    def _observation(self) -> dict[str, np.ndarray]:
+        obs = {"image": self._image.copy()}
+        if self._privileged:
+            obs["privileged"] = self.privileged_state()
+        return obs
+
+    @contextlib.contextmanager
+    def _guard(self):
+        """Any carla RuntimeError inside means the server is gone: drop the connection, raise ServerLost."""
+        try:
+            yield
+        except RuntimeError as exc:
+            self._client, self._ego, self._sensors, self._traffic, self._scenario = None, None, [], [], None
+            if isinstance(exc, ServerLost):
+                raise
+            raise ServerLost(f"CARLA server at {self.where} stopped answering ({exc}); this episode is lost") from None
+
+
+def highway_spawn_points(carla, cmap, lanes: int) -> list:
+    """Spawn points on Town04's highway: outside junctions, on a carriageway of at least `lanes` driving
+    lanes one way (only the highway has four), in a fixed order so that a seed always picks the same one."""
+    def lanes_one_way(wp) -> int:
+        n = 1
+        for side in ("get_left_lane", "get_right_lane"):
+            w = getattr(wp, side)()
+            while w is not None and w.lane_type == carla.LaneType.Driving and w.lane_id * wp.lane_id > 0 and n < 12:
+                n, w = n + 1, getattr(w, side)()
+        return n
+
+    points = []
+    for point in cmap.get_spawn_points():
+        wp = cmap.get_waypoint(point.location, project_to_road=True, lane_type=carla.LaneType.Driving)
+        if wp is not None and not wp.is_junction and lanes_one_way(wp) >= lanes:
+            points.append(point)
+    if not points:
+        raise LookupError(f"map {cmap.name}: no spawn point on a road with {lanes}+ lanes one way; is this {TOWN}?")
+    return sorted(points, key=lambda t: (round(t.location.x, 1), round(t.location.y, 1), round(t.rotation.yaw)))
