@@ -131,8 +131,8 @@ def compare(baseline_rows: pd.DataFrame, new_rows: pd.DataFrame, alpha: float = 
     < baseline and baseline - new > min_effect), "improved" (the mirror image), else "pass".
     diff is new - baseline; its 95% CI resamples each side within itself. Every key uses the same
     ``random_state``, so a key's numbers do not depend on which other keys are present.
-    only_evaluated: judge only baseline entries (agent_label, env_id) that the new results cover,
-    for a CI job that re-evaluates a subset of the published entries; their levels must all be there.
+    only_evaluated: judge only the baseline's (agent_label, env_id, level) keys that the new results
+    cover, for a CI job that re-evaluates a subset of the published entries.
     """
     if not 0.0 < alpha < 1.0:
         raise UserError(f"--alpha {alpha}: accepted: a number in (0, 1)")
@@ -140,9 +140,9 @@ def compare(baseline_rows: pd.DataFrame, new_rows: pd.DataFrame, alpha: float = 
         raise UserError(f"--min-effect {min_effect}: accepted: a number >= 0")
     _check_overlap(baseline_rows, new_rows)
     if only_evaluated:
-        evaluated = set(zip(new_rows["agent_label"], new_rows["env_id"], strict=True))
-        keep = [(a, e) in evaluated for a, e in zip(baseline_rows["agent_label"], baseline_rows["env_id"], strict=True)]
-        baseline_rows = baseline_rows[keep]
+        evaluated = set(zip(new_rows["agent_label"], new_rows["env_id"], new_rows["level"], strict=True))
+        keys = zip(baseline_rows["agent_label"], baseline_rows["env_id"], baseline_rows["level"], strict=True)
+        baseline_rows = baseline_rows[[key in evaluated for key in keys]]
     new_groups = dict(iter(new_rows.groupby(KEY, sort=False)))
     records = []
     for key, base in baseline_rows.groupby(KEY, sort=False):
