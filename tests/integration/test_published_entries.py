@@ -1,0 +1,58 @@
+"""The published reference entries: the committed leaderboard is what its command builds, and
+re-evaluating a small budget of the entries reproduces the published rows (a CI regression check)."""
+
+from __future__ import annotations
+
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+from pvmbench.leaderboard.build import build_leaderboard
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+PUBLISHED = ROOT / "results" / "published"
+LEADERBOARD = ROOT / "leaderboard"
+TEXT_OUTPUTS = ("LEADERBOARD.md", "leaderboard.csv", "leaderboard.tex", "index.html")
+
+pytestmark = pytest.mark.skipif(not PUBLISHED.is_dir(), reason="no results/published in this checkout")
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pvmbench.cli", *args], capture_output=True, text=True)
+
+
+def test_committed_leaderboard_matches_a_rebuild(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)  # the page names result files as the build script does: results/published/...
+    figures = tmp_path / "figures"
+    assert _cli("plot", str(PUBLISHED), "--out", str(figures)).returncode == 0
+    committed_figures = sorted((LEADERBOARD / "figures").glob("*.png"))
+    rebuilt_figures = sorted(figures.glob("*.png"))
+    assert [p.name for p in committed_figures] == [p.name for p in rebuilt_figures]
+    for old, new in zip(committed_figures, rebuilt_figures, strict=True):
+        assert old.read_bytes() == new.read_bytes(), f"{old.name} differs: run bash scripts/build_leaderboard.sh"
+    # Galleries are rendered frames; the page only embeds them, so the committed ones are reused.
+    galleries = sorted((LEADERBOARD / "galleries").glob("*.png"))
+    build_leaderboard([pathlib.Path("results/published")], tmp_path / "out", figures=rebuilt_figures,
+                      galleries=galleries)
+    for name in TEXT_OUTPUTS:
+        assert (tmp_path / "out" / name).read_text() == (LEADERBOARD / name).read_text(), (
+            f"leaderboard/{name} is stale: run bash scripts/build_leaderboard.sh")
+
+
+@pytest.mark.parametrize(
+    "agent, env, shift, episodes",
+    [
+        ("scripted", "pvmbench/TableTopPick-v0", "all", 3),
+        ("random", "pvmbench/TableTopPick-v0", "severity=0,0.25,0.5,0.75,1", 2),
+        ("scripted-driver", "pvmbench/Highway-v0", "id,hard", 2),
+    ],
+)
+def test_a_small_budget_reproduces_the_published_rows(tmp_path, agent, env, shift, episodes):
+    out = tmp_path / "new.parquet"
+    run = _cli("eval", "--agent", agent, "--env", env, "--shift", shift, "--episodes", str(episodes),
+               "--seed", "0", "--out", str(out), "--no-progress")
+    assert run.returncode == 0, run.stderr
+    verdict = _cli("regress", "--baseline", str(PUBLISHED), "--results", str(out), "--only-evaluated")
+    assert verdict.returncode == 0, verdict.stdout + verdict.stderr
