@@ -83,6 +83,30 @@ def eval_command(
     typer.echo(f"results: {info['out']}  manifest: {info['manifest']}")
 
 
+@app.command("train")
+def train_command(
+    algo: str = typer.Option("bc", help="Training algorithm: bc (behaviour cloning of the scripted expert)."),
+    env: str = typer.Option("pvmbench/TableTopPick-v0", help="Env id."),
+    encoder: str = typer.Option("cnn", help="cnn, efficientnet-lite0, dinov2 or clip."),
+    mode: str = typer.Option("scratch", help="scratch (cnn), frozen, partial or full."),
+    demos: int = typer.Option(60, help="Expert episodes to clone (cached on disk)."),
+    steps: int = typer.Option(1500, help="Gradient steps."),
+    batch: int = typer.Option(64, help="Batch size."),
+    image_size: int = typer.Option(96, "--image-size", help="Env image size for demos and evaluation."),
+    seed: int = typer.Option(0, help="Seed for demos and training."),
+    out: pathlib.Path = typer.Option(..., help="Checkpoint file to write (.pt)."),
+    progress: bool = typer.Option(True, help="Show progress bars."),
+) -> None:
+    """Train an agent and save a v1 checkpoint that `pvmbench eval` loads."""
+    if algo != "bc":
+        raise UserError(f"--algo {algo!r}: accepted: bc")
+    from pvmbench.agents.bc.train import BCConfig, train_bc
+
+    result = train_bc(BCConfig(env=env, encoder=encoder, mode=mode, demos=demos, steps=steps, batch=batch,
+                               image_size=image_size, seed=seed), out, progress=progress)
+    typer.echo(f"wrote {result['out']} ({result['label']}, {result['frames']} frames, final loss {result['final_loss']:.4f})")
+
+
 def _parse_kwargs(items: list[str]) -> dict:
     import json
 

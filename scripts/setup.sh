@@ -39,5 +39,5 @@ command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q torch==2.13.0
-.venv/bin/python -m pip install -q -e ".[dev,plots,ray]"
+.venv/bin/python -m pip install -q -e ".[dev,plots,ray,hf,efficientnet]"
 echo "pvmbench: ready in .venv ($(.venv/bin/python -c 'import pvmbench; print(pvmbench.__version__)'))"

@@ -41,3 +41,10 @@ def _scripted_driver(checkpoint, observation_space, action_space, num_envs):
 
 
 _scripted_driver.requires_privileged_state = True
+
+
+@register_agent("bc")
+def _bc(checkpoint, observation_space, action_space, num_envs):
+    from pvmbench.agents.bc.agent import BCAgent  # torch and encoders load only when asked for
+
+    return BCAgent(checkpoint, observation_space, action_space, num_envs)

@@ -1,0 +1,1 @@
+"""Behaviour cloning: a quick baseline that trains encoder + MLP head on scripted demonstrations."""

@@ -1,0 +1,109 @@
+"""Encoder speed: images/s of the bare model forward (preprocessed float input) against the whole encoder
+call (uint8 images in, resize/crop/normalise included), float32 against bfloat16 autocast, batch 1 and 32.
+
+DINOv2 and CLIP are ViT-S/14- and CLIP-B/32-sized models with random weights: the same compute as the
+real ones, which this machine cannot download. Inputs are at each encoder's native size (cnn 64 px, the
+others 224 px; DINOv2 still resizes 224 -> 256 -> crop 224, as its processor does).
+
+Torch runs on PVMBENCH_PERF_THREADS intra-op threads (default 1): per-core figures, and the only ones that
+hold while anything else runs on the machine. With 2 threads on 2 busy cores every parallel op waits a
+scheduler slice for its second thread: CLIP-B/32 at batch 1 took 1.9 s instead of 0.11 s here.
+
+Run: HF_HUB_OFFLINE=1 pytest tests/perf/test_encoder_speed.py --benchmark-enable -s
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+import torch
+
+from pvmbench.agents.encoders import build_encoder, set_inference_dtype
+
+pytestmark = pytest.mark.perf
+RESULTS: dict[tuple[str, int, str], float] = {}
+THREADS = int(os.environ.get("PVMBENCH_PERF_THREADS", "1"))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def threads():
+    before = torch.get_num_threads()
+    torch.set_num_threads(THREADS)
+    yield
+    torch.set_num_threads(before)
+
+
+def dinov2_s14():
+    transformers = pytest.importorskip("transformers")
+    from pvmbench.agents.encoders.hf_vit import DINOv2Encoder
+
+    config = transformers.Dinov2Config(hidden_size=384, num_hidden_layers=12, num_attention_heads=6,
+                                       patch_size=14, image_size=224)
+    return DINOv2Encoder.from_model(transformers.Dinov2Model(config), "frozen", source="random ViT-S/14")
+
+
+def clip_b32():
+    transformers = pytest.importorskip("transformers")
+    from pvmbench.agents.encoders.hf_vit import CLIPEncoder
+
+    config = transformers.CLIPVisionConfig()  # the defaults are CLIP ViT-B/32 at 224 px
+    return CLIPEncoder.from_model(transformers.CLIPVisionModel(config), "frozen", source="random CLIP-B/32")
+
+
+BUILDERS = {
+    "cnn": lambda: build_encoder("cnn", "scratch"),
+    "efficientnet-lite0": lambda: build_encoder("efficientnet-lite0", "frozen"),
+    "dinov2-s14": dinov2_s14,
+    "clip-b32": clip_b32,
+}
+_cache: dict[str, torch.nn.Module] = {}
+
+
+def encoder(name):
+    if name not in _cache:
+        _cache.clear()  # one model at a time: CLIP-B/32 alone is 350 MB
+        torch.manual_seed(0)
+        _cache[name] = BUILDERS[name]().apply_mode().eval()
+    return _cache[name]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+@pytest.mark.parametrize("batch", [1, 32])
+@pytest.mark.parametrize("name", list(BUILDERS))
+def test_encoder_images_per_second(benchmark, name, batch, dtype):
+    enc = set_inference_dtype(encoder(name), dtype)
+    images = torch.randint(0, 256, (batch, enc.input_size, enc.input_size, 3), dtype=torch.uint8)
+    # Exactly what preprocess hands the model (channels-last from the HWC images, which convs run faster on).
+    pixels = enc.preprocess(images)
+    reps = 8 if batch == 1 else 1  # rounds of a few tenths of a second at least
+    times = {"bare": [], "encoder": []}
+    autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=dtype == "bfloat16")
+
+    def bare():
+        with torch.no_grad(), autocast:
+            for _ in range(reps):
+                enc.features(pixels)
+
+    def whole():
+        with torch.no_grad():
+            for _ in range(reps):
+                enc(images)
+
+    def round_():
+        # Interleaved, so load from elsewhere on the machine hits both sides alike.
+        for key, fn in (("bare", bare), ("encoder", whole)):
+            start = time.perf_counter()
+            fn()
+            times[key].append(time.perf_counter() - start)
+
+    benchmark.pedantic(round_, rounds=3, iterations=1, warmup_rounds=1)
+    rate = {k: batch * reps / sorted(v)[len(v) // 2] for k, v in times.items()}  # median round
+    RESULTS[(name, batch, dtype)] = rate["encoder"]
+    benchmark.extra_info.update({f"{k}_images_per_s": r for k, r in rate.items()})
+    line = (f"\n[{name}, batch {batch}, {dtype}, {THREADS} thr] encoder {rate['encoder']:.1f} images/s, "
+            f"bare model {rate['bare']:.1f} images/s, overhead x{rate['bare'] / rate['encoder']:.2f}")
+    if dtype == "bfloat16" and (name, batch, "float32") in RESULTS:
+        line += f"; bfloat16/float32 x{rate['encoder'] / RESULTS[(name, batch, 'float32')]:.2f}"
+    print(line)
