@@ -7,12 +7,14 @@ import sys
 
 import typer
 
+from pvmbench.analysis.cli import analyze_app
 from pvmbench.errors import UserError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   rich_markup_mode=None, help="pvmbench: visuomotor agents under distribution shift.")
 shifts_app = typer.Typer(no_args_is_help=True, help="Shift suites and galleries.")
 app.add_typer(shifts_app, name="shifts")
+app.add_typer(analyze_app, name="analyze")
 
 _DEBUG = {"on": False}
 
@@ -54,6 +56,8 @@ def eval_command(
     out: pathlib.Path = typer.Option(None, help="Results Parquet file (default: results/<label>_<shift>_seed<S>.parquet)."),
     resume: bool = typer.Option(False, help="Continue the run in --out, skipping episodes already written."),
     device: str = typer.Option("cpu", help="cpu or cuda, passed to the agent."),
+    inference_dtype: str = typer.Option("float32", "--inference-dtype",
+                                        help="float32 or bfloat16 (encoder under bf16 autocast; label gets +bf16)."),
     retries: int = typer.Option(1, help="Retries of a failed episode, each on a fresh env."),
     step_timeout: float = typer.Option(60.0, "--step-timeout", help="Seconds an env host may take per step."),
     ray_address: str = typer.Option(None, "--ray-address", help="Existing Ray cluster (default: start a local one)."),
@@ -72,7 +76,8 @@ def eval_command(
     env_kwargs = {"image_size": image_size} if image_size else {}
     env_kwargs.update(_parse_kwargs(env_kwarg))
     cfg = EvalConfig(agent=agent, shift=shift, env=env, episodes=episodes, seed=seed, num_envs=num_envs,
-                     workers=workers, executor=executor, out=out, resume=resume, device=device, retries=retries,
+                     workers=workers, executor=executor, out=out, resume=resume, device=device,
+                     inference_dtype=inference_dtype, retries=retries,
                      step_timeout=step_timeout, ray_address=ray_address, env_kwargs=env_kwargs, progress=progress,
                      command=["pvmbench", *sys.argv[1:]])
     rows, info = run_eval(cfg)
@@ -93,7 +98,9 @@ def train_command(
     steps: int = typer.Option(1500, help="Gradient steps."),
     batch: int = typer.Option(64, help="Batch size."),
     image_size: int = typer.Option(96, "--image-size", help="Env image size for demos and evaluation."),
-    seed: int = typer.Option(0, help="Seed for demos and training."),
+    seed: int = typer.Option(0, help="Training seed."),
+    demo_seed: int = typer.Option(0, help="Seed of the demonstration set (fixed across training seeds)."),
+    device: str = typer.Option("cpu", help="Where to train: cpu or cuda. Checkpoints evaluate on the CPU."),
     out: pathlib.Path = typer.Option(..., help="Checkpoint file to write (.pt)."),
     progress: bool = typer.Option(True, help="Show progress bars."),
 ) -> None:
@@ -103,7 +110,8 @@ def train_command(
     from pvmbench.agents.bc.train import BCConfig, train_bc
 
     result = train_bc(BCConfig(env=env, encoder=encoder, mode=mode, demos=demos, steps=steps, batch=batch,
-                               image_size=image_size, seed=seed), out, progress=progress)
+                               image_size=image_size, seed=seed, demo_seed=demo_seed, device=device),
+                       out, progress=progress)
     typer.echo(f"wrote {result['out']} ({result['label']}, {result['frames']} frames, final loss {result['final_loss']:.4f})")
 
 

@@ -39,6 +39,9 @@ class EvalConfig:
     out: pathlib.Path | None = None
     resume: bool = False
     device: str = "cpu"
+    # "bfloat16": agents that run a vision encoder do so under bf16 autocast. It changes scores (slightly),
+    # so it is part of the run's identity and of the agent label ("cnn/scratch+bf16").
+    inference_dtype: str = "float32"
     retries: int = 1
     step_timeout: float = 60.0
     ray_address: str | None = None
@@ -142,7 +145,11 @@ def run_eval(cfg: EvalConfig) -> tuple[pd.DataFrame, dict]:
         raise UserError(f"--episodes {cfg.episodes}: accepted: an integer >= 1")
     if cfg.retries < 0:
         raise UserError(f"--retries {cfg.retries}: accepted: an integer >= 0")
+    if cfg.inference_dtype not in ("float32", "bfloat16"):
+        raise UserError(f"--inference-dtype {cfg.inference_dtype!r}: accepted: float32, bfloat16")
     resolved = resolve_agent(cfg.agent, cfg.env)
+    if cfg.inference_dtype != "float32":
+        resolved = dataclasses.replace(resolved, label=f"{resolved.label}+bf16")
     env_id = cfg.env or resolved.checkpoint["env"]
     env_kwargs = dict(resolved.checkpoint.get("config", {}).get("env_kwargs", {}))
     env_kwargs.update(cfg.env_kwargs)
@@ -167,7 +174,7 @@ def run_eval(cfg: EvalConfig) -> tuple[pd.DataFrame, dict]:
     store = ResultsStore(pathlib.Path(out))
     identity = {"agent": resolved.name, "checkpoint_sha256": resolved.sha256, "env_id": env_id, "seed": cfg.seed,
                 "suite": getattr(suite, "name", None), "suite_hash": getattr(suite, "content_hash", None),
-                "env_kwargs": env_kwargs}
+                "env_kwargs": env_kwargs, "inference_dtype": cfg.inference_dtype}
     store.out.parent.mkdir(parents=True, exist_ok=True)
     done = _prepare_store(store, cfg.resume, identity)
     run_id = done["run_id"]
@@ -192,7 +199,7 @@ def run_eval(cfg: EvalConfig) -> tuple[pd.DataFrame, dict]:
             store.append(_row(row_base, result, bounds))
             progress.update(result.status)
 
-        checkpoint = {**resolved.checkpoint, "device": cfg.device}
+        checkpoint = {**resolved.checkpoint, "device": cfg.device, "inference_dtype": cfg.inference_dtype}
         if cfg.executor == "local":
             from pvmbench.benchmark.runner import BatchedRunner
 

@@ -189,6 +189,30 @@ def drop_percent(id_score: float, ood_score: float) -> float:
     return 100.0 * (1.0 - ood_score / id_score)
 
 
+def drop_percent_ci(
+    id_scores, ood_scores, id_strata=None, ood_strata=None, reps: int = 2000, confidence: float = 0.95,
+    random_state: int | np.random.Generator = 0,
+) -> tuple[float, float, float]:
+    """``drop_percent`` of the two means, with a percentile CI from bootstrapping each side on its own.
+
+    ID and OOD episodes are different scenarios, so the two samples are resampled independently (each
+    stratified by its strata, e.g. the checkpoint of each episode) and the drop is computed per pair of
+    resamples. Resamples whose ID mean is not positive have no drop; if more than the CI's tail share of
+    them lack one, the interval is undefined and comes back as nan.
+    """
+    rng = _rng(random_state)
+    (id_dist,) = _bootstrap_stats(id_scores, [mean], id_strata, reps, rng)
+    (ood_dist,) = _bootstrap_stats(ood_scores, [mean], ood_strata, reps, rng)
+    point = drop_percent(mean(_finite_1d(id_scores, "id_scores")), mean(_finite_1d(ood_scores, "ood_scores")))
+    defined = id_dist > 0
+    if (~defined).mean() > (1.0 - confidence) / 2.0:
+        return point, float("nan"), float("nan")
+    # Undefined resamples sit at +inf: the ID score fell to random, i.e. an unbounded relative drop.
+    drops = np.where(defined, 100.0 * (1.0 - ood_dist / np.where(defined, id_dist, 1.0)), np.inf)
+    lo, hi = _percentile_ci(drops, confidence)
+    return point, lo, hi
+
+
 def breaking_point_severity(severities, scores, id_score: float) -> float | None:
     """Lowest severity whose score is below half of ``id_score``; None if the sweep never breaks.
 

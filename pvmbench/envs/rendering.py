@@ -52,6 +52,20 @@ class OffscreenRenderer:
         self._renderer.update_scene(data, camera=camera, scene_option=self.option)
         return self._renderer.render(out=np.empty((self.size, self.size, 3), dtype=np.uint8))
 
+    def segmentation(self, data: mujoco.MjData, camera: int) -> np.ndarray:
+        """int32 (size, size) geom id seen at each pixel, -1 where no geom is (sky, or a site).
+
+        A second pass through the same renderer, so appearance edits (textures, lights, camera
+        offsets) match the RGB frame exactly; segmentation ignores colours and lighting.
+        """
+        self._renderer.enable_segmentation_rendering()
+        try:
+            self._renderer.update_scene(data, camera=camera, scene_option=self.option)
+            seg = self._renderer.render()
+        finally:
+            self._renderer.disable_segmentation_rendering()
+        return np.where(seg[..., 1] == mujoco.mjtObj.mjOBJ_GEOM, seg[..., 0], -1).astype(np.int32)
+
     def set_fog(self, on: bool, start: float = 0.0, end: float = 1.0, rgba=(0.0, 0.0, 0.0, 1.0)) -> None:
         """Linear fog from start to end metres. MuJoCo fixes fog distances when it creates a GL
         context and ignores later edits, so they are set on the context's GL state directly."""

@@ -238,3 +238,23 @@ def test_permutation_test_determinism_and_errors():
         permutation_test(a, b, alternative="bigger")
     with pytest.raises(ValueError, match="empty"):
         permutation_test([], b)
+
+
+def test_drop_ci_brackets_the_drop_and_narrows_with_more_episodes():
+    from pvmbench.benchmark.statistics import drop_percent_ci
+
+    rng = np.random.default_rng(3)
+    few = drop_percent_ci(rng.normal(0.5, 0.2, 20), rng.normal(0.1, 0.2, 20), reps=1000)
+    many = drop_percent_ci(rng.normal(0.5, 0.2, 2000), rng.normal(0.1, 0.2, 2000), reps=1000)
+    for point, lo, hi in (few, many):
+        assert lo <= point <= hi
+    assert 75 < many[1] < 80 < many[2] < 85  # true drop 100 * (1 - 0.1 / 0.5) = 80
+    assert many[2] - many[1] < few[2] - few[1]
+
+
+def test_drop_ci_is_undefined_when_the_id_score_is_not_reliably_positive():
+    from pvmbench.benchmark.statistics import drop_percent_ci
+
+    rng = np.random.default_rng(0)
+    point, lo, hi = drop_percent_ci(rng.normal(0.0, 0.3, 10), rng.normal(0.0, 0.3, 10), reps=500)
+    assert np.isnan(lo) and np.isnan(hi)

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from pvmbench.agents.bc.policy import BCPolicy
-from pvmbench.agents.encoders import build_encoder
+from pvmbench.agents.encoders import build_encoder, set_inference_dtype
 from pvmbench.errors import UserError
 
 
@@ -25,6 +25,7 @@ class BCAgent:
         if needed or unexpected:
             problem = f"missing {needed[0]}" if needed else f"unexpected {unexpected[0]}"
             raise UserError(f"bc checkpoint state_dict does not fit {config['encoder']}/{config['mode']}: {problem}")
+        set_inference_dtype(encoder, checkpoint.get("inference_dtype", "float32"))
         self.policy.to(self.device).eval()
         self.num_envs = num_envs
 

@@ -11,13 +11,7 @@ import hashlib
 import os
 import pathlib
 
-import gymnasium as gym
 import numpy as np
-from tqdm import tqdm
-
-import pvmbench.envs  # noqa: F401
-from pvmbench.agents.registry import get_agent_factory
-from pvmbench.benchmark.episodes import episode_seed
 
 EXPERTS = {"pvmbench/TableTopPick-v0": "scripted", "pvmbench/Highway-v0": "scripted-driver"}
 TRAIN_LEVEL = {"pvmbench/TableTopPick-v0": "id", "pvmbench/Highway-v0": "train"}
@@ -27,7 +21,8 @@ def cache_dir() -> pathlib.Path:
     return pathlib.Path(os.environ.get("PVMBENCH_CACHE", pathlib.Path.home() / ".cache" / "pvmbench")) / "demos"
 
 
-def collect(env_id: str, episodes: int, seed: int, image_size: int, max_steps: int | None = None) -> dict:
+def collect(env_id: str, episodes: int, seed: int, image_size: int, max_steps: int | None = None,
+            progress: bool = True) -> dict:
     """{"images": uint8 (N, S, S, 3), "actions": float32 (N, A), "episode": int (N,)}, from cache if there."""
     level = TRAIN_LEVEL[env_id]
     key = hashlib.sha256(f"{env_id}|{level}|{episodes}|{seed}|{image_size}|{max_steps}".encode()).hexdigest()[:16]
@@ -35,10 +30,18 @@ def collect(env_id: str, episodes: int, seed: int, image_size: int, max_steps: i
     if path.exists():
         with np.load(path) as data:
             return {k: data[k] for k in data.files}
+    # Imported here so that training from a cache needs no simulator (a GPU machine without MuJoCo, say).
+    import gymnasium as gym
+    from tqdm import tqdm
+
+    import pvmbench.envs  # noqa: F401
+    from pvmbench.agents.registry import get_agent_factory
+    from pvmbench.benchmark.episodes import episode_seed
+
     env = gym.make(env_id, shift=level, image_size=image_size, privileged=True)
     expert = get_agent_factory(EXPERTS[env_id])({}, env.observation_space, env.action_space, 1)
     images, actions, index = [], [], []
-    for ep in tqdm(range(episodes), desc="demos", unit="ep", dynamic_ncols=True):
+    for ep in tqdm(range(episodes), desc="demos", unit="ep", dynamic_ncols=True, disable=not progress):
         obs, _ = env.reset(seed=episode_seed(seed, f"demo-{level}", ep))
         expert.reset(np.array([True]))
         done, steps = False, 0

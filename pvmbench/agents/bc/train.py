@@ -3,6 +3,11 @@
 Learning rates keep the reference study's 10:1 ratio between the head and the pretrained layers
 it tunes (4e-5 : 4e-6 there) at values that converge in minutes: 1e-3 : 1e-4. A frozen encoder
 is run once over all frames and the head trains on cached features.
+
+`seed` seeds training only; the demonstrations come from `demo_seed`, so that seeds of one
+configuration, and configurations with each other, differ in training and not in their data, as in
+the reference study. `device` ("cpu" or "cuda") is where training runs; checkpoints are always saved
+on the CPU, and a GPU-trained checkpoint evaluates on the CPU like any other.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from pvmbench.agents.bc.demos import collect
 from pvmbench.agents.bc.policy import BCPolicy
 from pvmbench.agents.checkpoint import save_checkpoint
 from pvmbench.agents.encoders import build_encoder, param_groups
+from pvmbench.errors import UserError
 
 
 @dataclasses.dataclass
@@ -32,7 +38,9 @@ class BCConfig:
     pretrained_lr: float = 1e-4
     image_size: int = 96
     seed: int = 0
+    demo_seed: int = 0
     hidden: int = 256
+    device: str = "cpu"
 
 
 def _batches(n: int, batch: int, steps: int, rng: np.random.Generator):
@@ -41,12 +49,14 @@ def _batches(n: int, batch: int, steps: int, rng: np.random.Generator):
 
 
 def train_bc(cfg: BCConfig, out: pathlib.Path, progress: bool = True) -> dict:
+    device = _device(cfg.device)
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
-    data = collect(cfg.env, cfg.demos, cfg.seed, cfg.image_size)
-    images, actions = data["images"], torch.as_tensor(data["actions"])
-    encoder = build_encoder(cfg.encoder, cfg.mode)
-    policy = BCPolicy(encoder, actions.shape[1], cfg.hidden)
+    encoder = build_encoder(cfg.encoder, cfg.mode)  # before the demos: a bad name fails in a second, not minutes
+    data = collect(cfg.env, cfg.demos, cfg.demo_seed, cfg.image_size, progress=progress)
+    images = torch.as_tensor(data["images"], device=device)
+    actions = torch.as_tensor(data["actions"], device=device)
+    policy = BCPolicy(encoder, actions.shape[1], cfg.hidden).to(device)
     head_params = list(policy.head.parameters())
     optimizer = torch.optim.AdamW(param_groups(encoder, head_params, cfg.lr, cfg.pretrained_lr), weight_decay=1e-4)
     losses: list[float] = []
@@ -55,6 +65,7 @@ def train_bc(cfg: BCConfig, out: pathlib.Path, progress: bool = True) -> dict:
     if cfg.mode == "frozen":
         features = _encode_all(encoder, images, progress)
         for idx in _batches(len(images), cfg.batch, cfg.steps, rng):
+            idx = torch.as_tensor(idx, device=device)
             loss = torch.nn.functional.mse_loss(policy.head_from_features(features[idx]), actions[idx])
             losses.append(_step(optimizer, loss))
             bar.update(1)
@@ -62,12 +73,13 @@ def train_bc(cfg: BCConfig, out: pathlib.Path, progress: bool = True) -> dict:
     else:
         policy.train()
         for idx in _batches(len(images), cfg.batch, cfg.steps, rng):
-            prediction = policy(torch.as_tensor(images[np.sort(idx)]))
-            loss = torch.nn.functional.mse_loss(prediction, actions[np.sort(idx)])
+            idx = torch.as_tensor(np.sort(idx), device=device)
+            loss = torch.nn.functional.mse_loss(policy(images[idx]), actions[idx])
             losses.append(_step(optimizer, loss))
             bar.update(1)
             bar.set_postfix_str(f"loss {np.mean(losses[-50:]):.4f}", refresh=False)
     bar.close()
+    policy.to("cpu")
     state = {f"head.{k}": v for k, v in policy.head.state_dict().items()}
     if cfg.mode != "frozen":
         state.update({f"encoder.{k}": v for k, v in encoder.state_dict().items()})
@@ -78,10 +90,18 @@ def train_bc(cfg: BCConfig, out: pathlib.Path, progress: bool = True) -> dict:
                 "env_kwargs": {"image_size": cfg.image_size}, "encoder_identity": encoder.identity()},
         state_dict=state,
         meta={"label": label, "algo": "bc", "demos": cfg.demos, "frames": len(images), "steps": cfg.steps,
-              "seed": cfg.seed, "final_loss": float(np.mean(losses[-50:])), "lr": cfg.lr,
+              "seed": cfg.seed, "demo_seed": cfg.demo_seed, "device": device.type, "final_loss": float(np.mean(losses[-50:])), "lr": cfg.lr,
               "pretrained_lr": cfg.pretrained_lr},
     )
     return {"label": label, "frames": len(images), "final_loss": float(np.mean(losses[-50:])), "out": str(out)}
+
+
+def _device(name: str) -> torch.device:
+    if name not in ("cpu", "cuda"):
+        raise UserError(f"device={name!r}: accepted: cpu, cuda")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise UserError("device='cuda': torch sees no CUDA device here; use --device cpu")
+    return torch.device(name)
 
 
 def _step(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> float:
@@ -92,9 +112,9 @@ def _step(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> float:
 
 
 @torch.no_grad()
-def _encode_all(encoder, images: np.ndarray, progress: bool, batch: int = 64) -> torch.Tensor:
+def _encode_all(encoder, images: torch.Tensor, progress: bool, batch: int = 64) -> torch.Tensor:
     chunks = []
     for start in tqdm(range(0, len(images), batch), desc="features", unit="batch", disable=not progress,
                       dynamic_ncols=True):
-        chunks.append(encoder(torch.as_tensor(images[start : start + batch])))
+        chunks.append(encoder(images[start : start + batch]))
     return torch.cat(chunks)

