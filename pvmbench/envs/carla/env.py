@@ -22,12 +22,11 @@ import numpy as np
 from pvmbench.envs.carla import supervisor
 from pvmbench.envs.carla.supervisor import ServerLost
 from pvmbench.envs.carla.weather import import_carla, to_weather_parameters
-from pvmbench.envs.driving import rules
+from pvmbench.envs.driving import interface, rules
 from pvmbench.errors import UserError
 from pvmbench.shifts.spec import ShiftSpec
 from pvmbench.shifts.weather import DrivingShift
 
-MIN_IMAGE, MAX_IMAGE = 64, 512
 TOWN = "Town04"  # the study's CARLA map: a four-lane highway loop
 EGO_BLUEPRINT = "vehicle.tesla.model3"
 ROLE = "pvmbench"  # role_name prefix of every actor we spawn, so that any reset can clear leftovers
@@ -38,7 +37,6 @@ CAMERA = {"x": 1.3, "z": 1.55, "pitch": -5.0, "fov": 60}
 # Highway-v0's positive steer turns left (heading counter-clockwise); CARLA's VehicleControl.steer turns
 # right. Negated here so that one policy means the same thing on both backends.
 STEER_SIGN = -1.0
-PRIVILEGED_DIM = 6  # Highway-v0's layout: [y, heading, speed, lane_y, gap, lead_v], lane-relative here
 NO_LEAD = (200.0, 30.0)  # gap and lead speed Highway-v0 reports when no car is ahead
 # The study's CARLA score bounds (Jones, Zhou & Pattinson, arXiv 2509.12531), copied, NOT measured
 # here: this backend has not been run against a CARLA server in this project's CI.
@@ -52,10 +50,7 @@ class CarlaHighwayEnv(gym.Env):
     def __init__(self, shift: str | ShiftSpec = "id", image_size: int = 224, render_mode: str | None = None,
                  host: str | None = None, port: int = supervisor.DEFAULT_PORT, carla_cmd: str | None = None,
                  privileged: bool = False, timeout: float = 10.0, tm_port: int = 8000, suite: str = "driving-v1"):
-        if not isinstance(image_size, int) or not MIN_IMAGE <= image_size <= MAX_IMAGE:
-            raise UserError(f"image_size={image_size!r}: accepted: an integer from {MIN_IMAGE} to {MAX_IMAGE}")
-        if render_mode not in (None, "rgb_array"):
-            raise UserError(f"render_mode={render_mode!r}: accepted: None, 'rgb_array'")
+        interface.check_make_args(image_size, render_mode)
         if not isinstance(port, int) or not 0 < port < 65536:
             raise UserError(f"port={port!r}: accepted: an integer from 1 to 65535")
         if not isinstance(timeout, int | float) or timeout <= 0:
@@ -66,11 +61,7 @@ class CarlaHighwayEnv(gym.Env):
         self.port, self.carla_cmd, self.timeout, self.tm_port = port, carla_cmd, float(timeout), tm_port
         self.where = f"{self.host}:{self.port}"
         self.image_size, self.render_mode, self._privileged = image_size, render_mode, privileged
-        spaces = {"image": gym.spaces.Box(0, 255, (image_size, image_size, 3), np.uint8)}
-        if privileged:
-            spaces["privileged"] = gym.spaces.Box(-np.inf, np.inf, (PRIVILEGED_DIM,), np.float32)
-        self.observation_space = gym.spaces.Dict(spaces)
-        self.action_space = gym.spaces.Box(-1.0, 1.0, (2,), np.float32)
+        self.observation_space, self.action_space = interface.spaces(image_size, privileged)
         # Nothing connects or launches before the first reset: making an env to read its spaces is free.
         self._server: supervisor.ServerProcess | None = None
         self._client = self._world = self._map = self._spawns = self._ego = self._image = self._scenario = None
@@ -96,10 +87,7 @@ class CarlaHighwayEnv(gym.Env):
     def step(self, action):
         if self._scenario is None:
             raise gym.error.ResetNeeded("call reset() before step()")
-        action = np.asarray(action, dtype=np.float64)
-        if action.shape != (2,) or not np.all(np.isfinite(action)):
-            raise ValueError(f"action must be 2 finite numbers in [-1, 1], got {action!r}")
-        steer, throttle = np.clip(action, -1.0, 1.0)
+        steer, throttle = interface.parse_action(action)
         speeds, intensity, reason = [], 0.0, None
         with self._guard():
             if not self._ego.is_alive:

@@ -16,7 +16,7 @@ import mujoco
 import numpy as np
 
 from pvmbench.envs import rendering
-from pvmbench.envs.driving import rules
+from pvmbench.envs.driving import interface, rules
 from pvmbench.envs.driving.scene import (
     LAMP_SPACING,
     N_LAMP_LIGHTS,
@@ -29,17 +29,14 @@ from pvmbench.envs.driving.scene import (
 )
 from pvmbench.envs.driving.traffic import Ego, Traffic, collisions, lane_centre, step_ego
 from pvmbench.envs.driving.weather_render import Rain, apply_weather, fog_settings
-from pvmbench.errors import UserError
 from pvmbench.shifts.spec import ShiftSpec
 from pvmbench.shifts.weather import DrivingShift, validate_weather
 
-MIN_IMAGE, MAX_IMAGE = 64, 512
 # Mean returns over 50 `id` episodes each (seeds 0-49; random -8.80 +- 7.43, scripted 800.73 +- 12.59 s.e.m.), measured with
 # `python -m pvmbench.envs.driving.measure_bounds`: the uniform random policy and the scripted
 # driver (lane keeping + IDM). See README "Score bounds".
 R_RANDOM = -8.80
 R_SCRIPTED = 800.73
-PRIVILEGED_DIM = 6
 
 
 class HighwayEnv(gym.Env):
@@ -48,10 +45,7 @@ class HighwayEnv(gym.Env):
 
     def __init__(self, shift: str | ShiftSpec = "id", image_size: int = 224, render_mode: str | None = None,
                  privileged: bool = False, suite: str = "driving-v1"):
-        if not isinstance(image_size, int) or not MIN_IMAGE <= image_size <= MAX_IMAGE:
-            raise UserError(f"image_size={image_size!r}: accepted: an integer from {MIN_IMAGE} to {MAX_IMAGE}")
-        if render_mode not in (None, "rgb_array"):
-            raise UserError(f"render_mode={render_mode!r}: accepted: None, 'rgb_array'")
+        interface.check_make_args(image_size, render_mode)
         self.shift = DrivingShift(shift, suite)
         traffic = self.shift.suite.data.get("traffic", {})
         self.hm = _highway(int(traffic.get("lanes", 4)), int(traffic.get("vehicles", 40)))
@@ -62,11 +56,7 @@ class HighwayEnv(gym.Env):
         self._renderer: rendering.OffscreenRenderer | None = None
         self._texture: np.ndarray | None = None
         self._scenario: dict | None = None
-        spaces = {"image": gym.spaces.Box(0, 255, (image_size, image_size, 3), np.uint8)}
-        if privileged:
-            spaces["privileged"] = gym.spaces.Box(-np.inf, np.inf, (PRIVILEGED_DIM,), np.float32)
-        self.observation_space = gym.spaces.Dict(spaces)
-        self.action_space = gym.spaces.Box(-1.0, 1.0, (2,), np.float32)
+        self.observation_space, self.action_space = interface.spaces(image_size, privileged)
 
     # -- gymnasium API -------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
@@ -93,10 +83,7 @@ class HighwayEnv(gym.Env):
     def step(self, action):
         if self._scenario is None:
             raise gym.error.ResetNeeded("call reset() before step()")
-        action = np.asarray(action, dtype=np.float64)
-        if action.shape != (2,) or not np.all(np.isfinite(action)):
-            raise ValueError(f"action must be 2 finite numbers in [-1, 1], got {action!r}")
-        steer, throttle = np.clip(action, -1.0, 1.0)
+        steer, throttle = interface.parse_action(action)
         speeds, intensity, reason = [], 0.0, None
         for _ in range(rules.ACTION_REPEAT):
             step_ego(self.ego, steer, throttle, rules.DT)

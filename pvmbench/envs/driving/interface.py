@@ -1,0 +1,40 @@
+"""What every driving backend shares with its users: the make-time checks, the spaces and the action.
+
+Highway-v0 and CarlaHighway-v0 must accept the same arguments and actions and expose the same spaces,
+so that an agent trained on one evaluates on the other; they take them from here.
+"""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+
+from pvmbench.errors import UserError
+
+MIN_IMAGE, MAX_IMAGE = 64, 512
+PRIVILEGED_DIM = 6  # [y, heading, speed, lane_y, gap, lead_v], lane-relative
+
+
+def check_make_args(image_size, render_mode) -> None:
+    if not isinstance(image_size, int) or not MIN_IMAGE <= image_size <= MAX_IMAGE:
+        raise UserError(f"image_size={image_size!r}: accepted: an integer from {MIN_IMAGE} to {MAX_IMAGE}")
+    if render_mode not in (None, "rgb_array"):
+        raise UserError(f"render_mode={render_mode!r}: accepted: None, 'rgb_array'")
+
+
+def spaces(image_size: int, privileged: bool) -> tuple[gym.spaces.Dict, gym.spaces.Box]:
+    """(observation_space, action_space): the image, plus simulator state for oracles if privileged;
+    the action is [steer, throttle/brake] in [-1, 1]."""
+    observation = {"image": gym.spaces.Box(0, 255, (image_size, image_size, 3), np.uint8)}
+    if privileged:
+        observation["privileged"] = gym.spaces.Box(-np.inf, np.inf, (PRIVILEGED_DIM,), np.float32)
+    return gym.spaces.Dict(observation), gym.spaces.Box(-1.0, 1.0, (2,), np.float32)
+
+
+def parse_action(action) -> tuple[float, float]:
+    """(steer, throttle) clipped to [-1, 1]; a wrong shape or a non-finite value is the caller's bug."""
+    action = np.asarray(action, dtype=np.float64)
+    if action.shape != (2,) or not np.all(np.isfinite(action)):
+        raise ValueError(f"action must be 2 finite numbers in [-1, 1], got {action!r}")
+    steer, throttle = np.clip(action, -1.0, 1.0)
+    return float(steer), float(throttle)
