@@ -58,6 +58,8 @@ def eval_command(
     device: str = typer.Option("cpu", help="cpu or cuda, passed to the agent."),
     inference_dtype: str = typer.Option("float32", "--inference-dtype",
                                         help="float32 or bfloat16 (encoder under bf16 autocast; label gets +bf16)."),
+    torch_threads: int = typer.Option(1, "--torch-threads",
+                                      help="The agent's torch threads; fixed per run, since outputs depend on it."),
     retries: int = typer.Option(1, help="Retries of a failed episode, each on a fresh env."),
     step_timeout: float = typer.Option(60.0, "--step-timeout", help="Seconds an env host may take per step."),
     ray_address: str = typer.Option(None, "--ray-address", help="Existing Ray cluster (default: start a local one)."),
@@ -77,7 +79,7 @@ def eval_command(
     env_kwargs.update(_parse_kwargs(env_kwarg))
     cfg = EvalConfig(agent=agent, shift=shift, env=env, episodes=episodes, seed=seed, num_envs=num_envs,
                      workers=workers, executor=executor, out=out, resume=resume, device=device,
-                     inference_dtype=inference_dtype, retries=retries,
+                     inference_dtype=inference_dtype, torch_threads=torch_threads, retries=retries,
                      step_timeout=step_timeout, ray_address=ray_address, env_kwargs=env_kwargs, progress=progress,
                      command=["pvmbench", *sys.argv[1:]])
     rows, info = run_eval(cfg)

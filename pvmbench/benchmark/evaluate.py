@@ -42,6 +42,7 @@ class EvalConfig:
     # "bfloat16": agents that run a vision encoder do so under bf16 autocast. It changes scores (slightly),
     # so it is part of the run's identity and of the agent label ("cnn/scratch+bf16").
     inference_dtype: str = "float32"
+    torch_threads: int = 1  # the agent's intra-op threads: part of the run's identity (see threads.py)
     retries: int = 1
     step_timeout: float = 60.0
     ray_address: str | None = None
@@ -145,6 +146,8 @@ def run_eval(cfg: EvalConfig) -> tuple[pd.DataFrame, dict]:
         raise UserError(f"--episodes {cfg.episodes}: accepted: an integer >= 1")
     if cfg.retries < 0:
         raise UserError(f"--retries {cfg.retries}: accepted: an integer >= 0")
+    if not isinstance(cfg.torch_threads, int) or cfg.torch_threads < 1:
+        raise UserError(f"--torch-threads {cfg.torch_threads!r}: accepted: an integer >= 1")
     if cfg.inference_dtype not in ("float32", "bfloat16"):
         raise UserError(f"--inference-dtype {cfg.inference_dtype!r}: accepted: float32, bfloat16")
     resolved = resolve_agent(cfg.agent, cfg.env)
@@ -174,7 +177,8 @@ def run_eval(cfg: EvalConfig) -> tuple[pd.DataFrame, dict]:
     store = ResultsStore(pathlib.Path(out))
     identity = {"agent": resolved.name, "checkpoint_sha256": resolved.sha256, "env_id": env_id, "seed": cfg.seed,
                 "suite": getattr(suite, "name", None), "suite_hash": getattr(suite, "content_hash", None),
-                "env_kwargs": env_kwargs, "inference_dtype": cfg.inference_dtype}
+                "env_kwargs": env_kwargs, "inference_dtype": cfg.inference_dtype,
+                "torch_threads": cfg.torch_threads}
     store.out.parent.mkdir(parents=True, exist_ok=True)
     done = _prepare_store(store, cfg.resume, identity)
     run_id = done["run_id"]
@@ -199,11 +203,14 @@ def run_eval(cfg: EvalConfig) -> tuple[pd.DataFrame, dict]:
             store.append(_row(row_base, result, bounds))
             progress.update(result.status)
 
-        checkpoint = {**resolved.checkpoint, "device": cfg.device, "inference_dtype": cfg.inference_dtype}
+        checkpoint = {**resolved.checkpoint, "device": cfg.device, "inference_dtype": cfg.inference_dtype,
+                      "torch_threads": cfg.torch_threads}
         if cfg.executor == "local":
             from pvmbench.benchmark.runner import BatchedRunner
+            from pvmbench.benchmark.threads import pin_torch_threads
 
             agent = resolved.factory(checkpoint, obs_space, act_space, min(cfg.num_envs, max(1, len(todo))))
+            pin_torch_threads(cfg.torch_threads)
             BatchedRunner(env_id, env_kwargs, agent, act_space.shape, min(cfg.num_envs, max(1, len(todo))),
                           cfg.workers, cfg.step_timeout, cfg.retries).run(todo, on_result)
         else:

@@ -25,6 +25,9 @@ def _run_shard(env_id: str, env_kwargs: dict, checkpoint: dict, shard: list[Epis
     probe.close()
     k = min(num_envs, len(shard))
     agent = get_agent_factory(checkpoint["agent"])(checkpoint, obs_space, act_space, k)
+    from pvmbench.benchmark.threads import pin_torch_threads
+
+    pin_torch_threads(int(checkpoint.get("torch_threads", 1)))
     results: list = []
     BatchedRunner(env_id, env_kwargs, agent, act_space.shape, k, workers=0, retries=retries).run(shard, results.append)
     return results

@@ -83,3 +83,21 @@ def test_bad_training_options_get_one_line(tmp_path, args, message):
     assert message in run.stderr and "Traceback" not in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "x.pt").exists()
+
+
+def test_a_learned_agent_scores_the_same_whatever_the_workers(tmp_path):
+    # Fixed --num-envs and --torch-threads: the network sees the same batches, so the rows are identical.
+    # (--num-envs itself changes the batch size, hence the actions' last bits; README says so.)
+    out = tmp_path / "cnn.pt"
+    assert _train(tmp_path, out).returncode == 0
+    returns = []
+    for workers in ("0", "2"):
+        results = tmp_path / f"w{workers}.parquet"
+        run = _cli(tmp_path, "eval", "--agent", str(out), "--shift", "id,hard", "--episodes", "2", "--num-envs", "2",
+                   "--workers", workers, "--out", str(results), "--no-progress")
+        assert run.returncode == 0, run.stderr
+        import pandas as pd
+
+        rows = pd.read_parquet(results).sort_values(["level", "episode_index"])
+        returns.append(rows["return"].tolist())
+    assert returns[0] == returns[1]
