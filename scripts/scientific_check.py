@@ -1,6 +1,6 @@
 """The scientific check of BENCHMARKS.md: do pretrained encoders keep more of their score under shift
 than a CNN trained from scratch? Reads the published rows and writes, into results/scientific_check/:
-drops.csv, drops.md (the table quoted in BENCHMARKS.md) and drops.png (score by level with CIs, and the
+drops.csv, versus_scratch.csv, drops.md (the tables quoted in BENCHMARKS.md) and drops.png (score by level with CIs, and the
 hard drop with its CI, per entry and env).
 
     .venv/bin/python scripts/scientific_check.py [results/published]
@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pvmbench.leaderboard.drops import LEVELS, drop_markdown, drop_table  # noqa: E402
+from pvmbench.leaderboard.drops import LEVELS, drop_markdown, drop_table, versus_baseline, versus_markdown  # noqa: E402
 from pvmbench.leaderboard.rows import load_results  # noqa: E402
 
 
@@ -63,12 +63,15 @@ def main() -> None:
     source = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "results" / "published"
     out = ROOT / "results" / "scientific_check"
     out.mkdir(parents=True, exist_ok=True)
-    table = drop_table(load_results([source]))
+    rows = load_results([source])
+    table, versus = drop_table(rows), versus_baseline(rows)
     table.to_csv(out / "drops.csv", index=False, float_format="%.4f")
-    (out / "drops.md").write_text(drop_markdown(table))
+    versus.to_csv(out / "versus_scratch.csv", index=False, float_format="%.4f")
+    text = drop_markdown(table) + "\n" + versus_markdown(versus)
+    (out / "drops.md").write_text(text)
     plot(table, out / "drops.png")
-    print(drop_markdown(table))
-    print(f"wrote {out}/drops.csv, drops.md, drops.png")
+    print(text)
+    print(f"wrote {out}/drops.csv, versus_scratch.csv, drops.md, drops.png")
 
 
 if __name__ == "__main__":

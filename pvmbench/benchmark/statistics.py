@@ -189,26 +189,32 @@ def drop_percent(id_score: float, ood_score: float) -> float:
     return 100.0 * (1.0 - ood_score / id_score)
 
 
-def drop_percent_ci(
-    id_scores, ood_scores, id_strata=None, ood_strata=None, reps: int = 2000, confidence: float = 0.95,
-    random_state: int | np.random.Generator = 0,
-) -> tuple[float, float, float]:
-    """``drop_percent`` of the two means, with a percentile CI from bootstrapping each side on its own.
+def drop_percent_bootstrap(id_scores, ood_scores, id_strata=None, ood_strata=None, reps: int = 2000,
+                           random_state: int | np.random.Generator = 0) -> np.ndarray:
+    """Bootstrap distribution of ``drop_percent`` of the two means (``reps`` values).
 
     ID and OOD episodes are different scenarios, so the two samples are resampled independently (each
-    stratified by its strata, e.g. the checkpoint of each episode) and the drop is computed per pair of
-    resamples. Resamples whose ID mean is not positive have no drop; if more than the CI's tail share of
-    them lack one, the interval is undefined and comes back as nan.
+    stratified by its strata, e.g. the checkpoint of each episode). A resample whose ID mean is not
+    positive has no finite drop (the ID score fell to random): it is +inf, an unbounded relative drop.
     """
     rng = _rng(random_state)
     (id_dist,) = _bootstrap_stats(id_scores, [mean], id_strata, reps, rng)
     (ood_dist,) = _bootstrap_stats(ood_scores, [mean], ood_strata, reps, rng)
-    point = drop_percent(mean(_finite_1d(id_scores, "id_scores")), mean(_finite_1d(ood_scores, "ood_scores")))
     defined = id_dist > 0
-    if (~defined).mean() > (1.0 - confidence) / 2.0:
+    return np.where(defined, 100.0 * (1.0 - ood_dist / np.where(defined, id_dist, 1.0)), np.inf)
+
+
+def drop_percent_ci(
+    id_scores, ood_scores, id_strata=None, ood_strata=None, reps: int = 2000, confidence: float = 0.95,
+    random_state: int | np.random.Generator = 0,
+) -> tuple[float, float, float]:
+    """(drop, CI low, CI high): ``drop_percent`` of the two means with a percentile CI from
+    ``drop_percent_bootstrap``. If more resamples than the CI's tail share have no finite drop, the
+    interval is undefined and comes back as nan."""
+    drops = drop_percent_bootstrap(id_scores, ood_scores, id_strata, ood_strata, reps, random_state)
+    point = drop_percent(mean(_finite_1d(id_scores, "id_scores")), mean(_finite_1d(ood_scores, "ood_scores")))
+    if np.isinf(drops).mean() > (1.0 - confidence) / 2.0:
         return point, float("nan"), float("nan")
-    # Undefined resamples sit at +inf: the ID score fell to random, i.e. an unbounded relative drop.
-    drops = np.where(defined, 100.0 * (1.0 - ood_dist / np.where(defined, id_dist, 1.0)), np.inf)
     lo, hi = _percentile_ci(drops, confidence)
     return point, lo, hi
 

@@ -10,14 +10,25 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pvmbench.benchmark.statistics import drop_percent_ci, summarise
+from pvmbench.benchmark.statistics import (
+    drop_percent,
+    drop_percent_bootstrap,
+    drop_percent_ci,
+    permutation_test,
+    summarise,
+)
 
 LEVELS = ("id", "easy", "hard")
+BASELINE = "cnn/scratch"
+
+
+def _scored(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows[(rows["status"] != "failed") & rows["checkpoint_sha256"].astype(str).ne("")
+                & np.isfinite(rows["normalised_score"].to_numpy(float)) & rows["level"].isin(LEVELS)]
 
 
 def drop_table(rows: pd.DataFrame, reps: int = 2000, random_state: int = 0) -> pd.DataFrame:
-    scored = rows[(rows["status"] != "failed") & rows["checkpoint_sha256"].astype(str).ne("")
-                  & np.isfinite(rows["normalised_score"].to_numpy(float)) & rows["level"].isin(LEVELS)]
+    scored = _scored(rows)
     records = []
     for (env_id, label), entry in scored.groupby(["env_id", "agent_label"], sort=True):
         entry = entry.sort_values(["checkpoint_sha256", "level", "episode_index"], kind="stable")
@@ -39,6 +50,51 @@ def drop_table(rows: pd.DataFrame, reps: int = 2000, random_state: int = 0) -> p
                             "score_ci_high": stats["mean_ci_high"], "drop_pct": drop, "drop_ci_low": lo,
                             "drop_ci_high": hi, "per_seed": ", ".join(f"{v:.3f}" for v in per_seed)})
     return pd.DataFrame.from_records(records)
+
+
+def versus_baseline(rows: pd.DataFrame, level: str = "hard", reps: int = 2000, random_state: int = 0) -> pd.DataFrame:
+    """Each entry against the scratch CNN of its env at ``level``: the difference of drops (entry minus
+    baseline; negative = the entry keeps more) with a bootstrap CI, and a one-sided permutation p-value
+    that the entry's score at ``level`` is higher than the baseline's."""
+    scored = _scored(rows)
+    records = []
+    for env_id, env_rows in scored.groupby("env_id", sort=True):
+        samples = {}
+        for label, entry in env_rows.groupby("agent_label", sort=True):
+            entry = entry.sort_values(["checkpoint_sha256", "level", "episode_index"], kind="stable")
+            at_id, at_level = entry[entry["level"] == "id"], entry[entry["level"] == level]
+            if at_id.empty or at_level.empty:
+                continue
+            drops = drop_percent_bootstrap(at_id["normalised_score"].to_numpy(float),
+                                           at_level["normalised_score"].to_numpy(float),
+                                           at_id["checkpoint_sha256"].to_numpy(), at_level["checkpoint_sha256"].to_numpy(),
+                                           reps=reps, random_state=random_state)
+            point = drop_percent(at_id["normalised_score"].mean(), at_level["normalised_score"].mean())
+            samples[label] = (drops, at_level["normalised_score"].to_numpy(float), point)
+        if BASELINE not in samples:
+            continue
+        base_drops, base_scores, base_point = samples[BASELINE]
+        for label, (drops, scores, point) in samples.items():
+            if label == BASELINE:
+                continue
+            difference = drops - base_drops
+            finite = difference[np.isfinite(difference)]
+            lo, hi = (np.percentile(finite, [2.5, 97.5]) if finite.size > 0.95 * difference.size else (np.nan, np.nan))
+            records.append({"env_id": env_id, "agent_label": label, "level": level,
+                            "drop_difference_pct": point - base_point,
+                            "ci_low": float(lo), "ci_high": float(hi),
+                            "p_score_higher": permutation_test(base_scores, scores, alternative="greater",
+                                                               random_state=random_state)})
+    return pd.DataFrame.from_records(records)
+
+
+def versus_markdown(table: pd.DataFrame) -> str:
+    lines = [f"| env | agent | drop minus {BASELINE}'s drop, at hard [95% CI] | p (hard score > {BASELINE}'s) |",
+             "|---|---|---|---|"]
+    for r in table.itertuples():
+        lines.append(f"| {r.env_id.split('/')[-1]} | {r.agent_label} | {r.drop_difference_pct:+.1f} points "
+                     f"[{r.ci_low:+.1f}, {r.ci_high:+.1f}] | {r.p_score_higher:.4f} |")
+    return "\n".join(lines) + "\n"
 
 
 def drop_markdown(table: pd.DataFrame) -> str:
