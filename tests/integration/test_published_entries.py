@@ -47,12 +47,35 @@ def test_committed_leaderboard_matches_a_rebuild(tmp_path, monkeypatch):
         ("scripted", "pvmbench/TableTopPick-v0", "all", 3),
         ("random", "pvmbench/TableTopPick-v0", "severity=0,0.25,0.5,0.75,1", 2),
         ("scripted-driver", "pvmbench/Highway-v0", "id,hard", 2),
+        ("checkpoints/bc_cnn_scratch_seed0.pt", "pvmbench/TableTopPick-v0", "id,hard", 2),
+        ("checkpoints/bc_efficientnet-lite0_partial_seed0.pt", "pvmbench/TableTopPick-v0", "hard", 2),
     ],
 )
-def test_a_small_budget_reproduces_the_published_rows(tmp_path, agent, env, shift, episodes):
+def test_a_small_budget_reproduces_the_published_rows(tmp_path, monkeypatch, agent, env, shift, episodes):
+    monkeypatch.chdir(ROOT)
     out = tmp_path / "new.parquet"
     run = _cli("eval", "--agent", agent, "--env", env, "--shift", shift, "--episodes", str(episodes),
                "--seed", "0", "--out", str(out), "--no-progress")
     assert run.returncode == 0, run.stderr
     verdict = _cli("regress", "--baseline", str(PUBLISHED), "--results", str(out), "--only-evaluated")
     assert verdict.returncode == 0, verdict.stdout + verdict.stderr
+
+
+def test_checkpoint_manifest_matches_the_committed_checkpoints_and_rows():
+    import json
+
+    import pandas as pd
+
+    from pvmbench.agents.checkpoint import checkpoint_sha256, load_checkpoint
+
+    manifest = json.loads((ROOT / "checkpoints" / "MANIFEST.json").read_text())
+    for entry in manifest["checkpoints"]:
+        path = ROOT / entry["file"]
+        assert path.exists() == entry["in_repo"], entry["file"]
+        if entry["in_repo"]:
+            assert checkpoint_sha256(path) == entry["sha256"], f"{entry['file']} differs from MANIFEST.json"
+            assert load_checkpoint(path)["meta"]["label"] == entry["label"]
+        for result in entry["results"]:
+            rows = pd.read_parquet(ROOT / result, columns=["checkpoint_sha256", "agent_label"])
+            assert set(rows["checkpoint_sha256"]) == {entry["sha256"]}, result
+            assert set(rows["agent_label"]) == {entry["label"]}, result
