@@ -25,7 +25,7 @@ from pvmbench.leaderboard.rows import load_results  # noqa: E402
 
 def plot(table, out: pathlib.Path) -> None:
     envs = sorted(table["env_id"].unique())
-    fig, axes = plt.subplots(len(envs), 2, figsize=(11, 3.6 * len(envs)), squeeze=False)
+    fig, axes = plt.subplots(len(envs), 2, figsize=(11, 4.2 * len(envs)), squeeze=False)
     for row, env_id in zip(axes, envs, strict=True):
         env_table = table[table["env_id"] == env_id]
         labels = sorted(env_table["agent_label"].unique())
@@ -53,7 +53,8 @@ def plot(table, out: pathlib.Path) -> None:
         ax.set_yticks(list(y), labels)
         ax.set_xlabel("drop at hard vs id (%), 95% CI")
         ax.set_title(f"{env_id}: drop under hard")
-        ax.legend(fontsize=8, loc="lower right")
+        ax.set_ylim(-0.6, len(labels) - 0.4)
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     plt.close(fig)
