@@ -5,26 +5,23 @@ DINOv2 and CLIP are ViT-S/14- and CLIP-B/32-sized models with random weights: th
 real ones, which this machine cannot download. Inputs are at each encoder's native size (cnn 64 px, the
 others 224 px; DINOv2 still resizes 224 -> 256 -> crop 224, as its processor does).
 
-Torch runs on PVMBENCH_PERF_THREADS intra-op threads (default 1): per-core figures, and the only ones that
-hold while anything else runs on the machine. With 2 threads on 2 busy cores every parallel op waits a
-scheduler slice for its second thread: CLIP-B/32 at batch 1 took 1.9 s instead of 0.11 s here.
+Torch runs on PVMBENCH_PERF_THREADS intra-op threads (default 1); see encoder_models.py.
 
 Run: HF_HUB_OFFLINE=1 pytest tests/perf/test_encoder_speed.py --benchmark-enable -s
 """
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
 import torch
 
-from pvmbench.agents.encoders import build_encoder, set_inference_dtype
+from pvmbench.agents.encoders import set_inference_dtype
+from tests.perf.encoder_models import BUILDERS, THREADS
 
 pytestmark = pytest.mark.perf
 RESULTS: dict[tuple[str, int, str], float] = {}
-THREADS = int(os.environ.get("PVMBENCH_PERF_THREADS", "1"))
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -35,29 +32,6 @@ def threads():
     torch.set_num_threads(before)
 
 
-def dinov2_s14():
-    transformers = pytest.importorskip("transformers")
-    from pvmbench.agents.encoders.hf_vit import DINOv2Encoder
-
-    config = transformers.Dinov2Config(hidden_size=384, num_hidden_layers=12, num_attention_heads=6,
-                                       patch_size=14, image_size=224)
-    return DINOv2Encoder.from_model(transformers.Dinov2Model(config), "frozen", source="random ViT-S/14")
-
-
-def clip_b32():
-    transformers = pytest.importorskip("transformers")
-    from pvmbench.agents.encoders.hf_vit import CLIPEncoder
-
-    config = transformers.CLIPVisionConfig()  # the defaults are CLIP ViT-B/32 at 224 px
-    return CLIPEncoder.from_model(transformers.CLIPVisionModel(config), "frozen", source="random CLIP-B/32")
-
-
-BUILDERS = {
-    "cnn": lambda: build_encoder("cnn", "scratch"),
-    "efficientnet-lite0": lambda: build_encoder("efficientnet-lite0", "frozen"),
-    "dinov2-s14": dinov2_s14,
-    "clip-b32": clip_b32,
-}
 _cache: dict[str, torch.nn.Module] = {}
 
 
