@@ -19,9 +19,10 @@ import pyarrow.parquet as pq
 from pvmbench.leaderboard.table import best_in_column
 
 LEGEND = ("Scores: mean normalised score (0 = random policy, 1 = best return) with its 95% stratified-bootstrap "
-          "CI, over scored episodes; failed episodes are counted, not scored. Drop: 100 × (1 − OOD / ID). "
-          "Breaking point: the lowest severity of the sweep whose score falls below half the ID score "
-          "(unbroken: no severity of the sweep did; -: no sweep, or no positive ID score). Bold: best per env.")
+          "CI, over scored episodes; failed episodes are counted, not scored. Drop: 100 × (1 − OOD / ID), "
+          "- where the ID score's CI reaches 0 (no better than random in distribution). Breaking point: the "
+          "lowest severity of the sweep whose score falls below half the ID score (unbroken: no severity of the "
+          "sweep did; -: no sweep, or an ID score not above random). Bold: best per env.")
 
 
 def _num(value, spec: str) -> str:

@@ -68,7 +68,10 @@ def _entry_record(entry: dict, group: pd.DataFrame, reps: int, random_state: int
                               reps=reps, random_state=random_state)
             score, lo, hi = stats["mean"], stats["mean_ci_low"], stats["mean_ci_high"]
         record.update({f"{level}_score": score, f"{level}_ci_low": lo, f"{level}_ci_high": hi})
-    id_score = record["id_score"]
+    # A drop is relative to what the agent achieves in distribution. If its ID score is not above random
+    # (the CI reaches 0), "losing 190% of nothing" is noise, not robustness: the drop and the breaking
+    # point are undefined ("-") rather than a number that would win its column.
+    id_score = record["id_score"] if record["id_ci_low"] > 0 else math.nan
     record["drop_easy_pct"] = drop_percent(id_score, record["easy_score"])
     record["drop_hard_pct"] = drop_percent(id_score, record["hard_score"])
     record["breaking_point"] = _breaking_point(scored, id_score)

@@ -83,9 +83,11 @@ def test_ci_brackets_the_score_and_drops_follow_from_scores(table):
     for row in table.to_dict("records"):
         for level in LEVELS:
             assert row[f"{level}_ci_low"] <= row[f"{level}_score"] <= row[f"{level}_ci_high"]
-        if row["id_score"] > 0:
+        if row["id_ci_low"] > 0:
             assert row["drop_hard_pct"] == pytest.approx(100 * (1 - row["hard_score"] / row["id_score"]))
             assert row["drop_easy_pct"] == pytest.approx(100 * (1 - row["easy_score"] / row["id_score"]))
+        else:  # no better than random in distribution: nothing to lose, so no drop to rank
+            assert math.isnan(row["drop_hard_pct"]) and math.isnan(row["drop_easy_pct"])
 
 
 def test_failed_episodes_are_counted_not_scored_and_a_broken_sweep_has_a_breaking_point(rows):
