@@ -13,10 +13,20 @@ from __future__ import annotations
 import os
 
 import pytest
+import torch
 
 from pvmbench.agents.encoders import Encoder, build_encoder
 
 THREADS = int(os.environ.get("PVMBENCH_PERF_THREADS", "1"))
+
+
+# Autouse in every module that imports it: the module's timings run on THREADS threads.
+@pytest.fixture(scope="module", autouse=True)
+def threads():
+    before = torch.get_num_threads()
+    torch.set_num_threads(THREADS)
+    yield
+    torch.set_num_threads(before)
 
 
 def dinov2_s14(mode: str = "frozen") -> Encoder:

@@ -29,21 +29,17 @@ import pvmbench.agents.bc.agent as bc_agent
 from pvmbench.agents.bc.agent import BCAgent
 from pvmbench.agents.bc.policy import BCPolicy
 from pvmbench.agents.checkpoint import load_checkpoint, save_checkpoint
-from tests.perf.encoder_models import BUILDERS, THREADS
+from tests.perf.encoder_models import (
+    BUILDERS,
+    THREADS,
+    threads,  # noqa: F401  (autouse: pins torch threads)
+)
 
 pytestmark = pytest.mark.perf
 ENV = "pvmbench/TableTopPick-v0"
 ENV_IMAGE_SIZE = 96
 ACTION_DIM, HIDDEN = 4, 256  # TableTopPick's action and train.py's default head width
 RESULTS: dict[tuple, float] = {}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def threads():
-    before = torch.get_num_threads()
-    torch.set_num_threads(THREADS)
-    yield
-    torch.set_num_threads(before)
 
 
 _cache: dict[str, tuple] = {}

@@ -32,20 +32,15 @@ from tqdm import tqdm
 from pvmbench.agents.bc.policy import BCPolicy
 from pvmbench.agents.bc.train import BCConfig, _batches, _encode_all, _step
 from pvmbench.agents.encoders import build_encoder, param_groups
-from tests.perf.encoder_models import THREADS
+from tests.perf.encoder_models import (
+    THREADS,
+    threads,  # noqa: F401  (autouse: pins torch threads)
+)
 
 pytestmark = pytest.mark.perf
 ACTION_DIM = 4
 CONFIGS = [("cnn", "scratch"), ("efficientnet-lite0", "frozen"), ("efficientnet-lite0", "partial"),
            ("efficientnet-lite0", "full")]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def threads():
-    before = torch.get_num_threads()
-    torch.set_num_threads(THREADS)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.mark.parametrize("batch", [32, 64])

@@ -18,18 +18,14 @@ import pytest
 import torch
 
 from pvmbench.agents.encoders import set_inference_dtype
-from tests.perf.encoder_models import BUILDERS, THREADS
+from tests.perf.encoder_models import (
+    BUILDERS,
+    THREADS,
+    threads,  # noqa: F401  (autouse: pins torch threads)
+)
 
 pytestmark = pytest.mark.perf
 RESULTS: dict[tuple[str, int, str], float] = {}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def threads():
-    before = torch.get_num_threads()
-    torch.set_num_threads(THREADS)
-    yield
-    torch.set_num_threads(before)
 
 
 _cache: dict[str, torch.nn.Module] = {}
