@@ -8,6 +8,7 @@ import sys
 import typer
 
 from pvmbench.analysis.cli import analyze_app
+from pvmbench.envs import DEFAULT_ENV
 from pvmbench.errors import UserError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -26,27 +27,42 @@ def _root(debug: bool = typer.Option(False, "--debug", help="Show full traceback
 
 @shifts_app.command("gallery")
 def gallery(
-    env: str = typer.Option("pvmbench/TableTopPick-v0", help="Gymnasium id of a pvmbench env."),
+    env: str = typer.Option(DEFAULT_ENV, help="Gymnasium id of a pvmbench env."),
     seeds: int = typer.Option(4, help="Columns: reset seeds 0..N-1."),
     out: pathlib.Path = typer.Option(pathlib.Path("gallery.png"), help="PNG file to write."),
-    levels: str = typer.Option("id,easy,hard", help="Rows: comma-separated levels or severity=<0..1>; "
-                               "'presets' for every weather preset of a driving suite."),
+    levels: str = typer.Option("id,easy,hard", help="Rows, in --shift's forms: a comma list of levels, "
+                               "severity=<s>,<s>,..., or 'presets' for every rung of a driving suite's ladder."),
     image_size: int = typer.Option(224, help="Frame size in pixels."),
     camera: str = typer.Option(None, help="Camera, for envs that have several (table-top: wrist, front)."),
 ) -> None:
-    """Write a grid of first frames: a row per level, a column per seed."""
-    from pvmbench.shifts.gallery import expand_rows, write_gallery
+    """Write a grid of first frames: a row per shift, a column per seed."""
+    from pvmbench.envs.gallery import gallery_shifts, write_gallery
 
     kwargs = {"camera": camera} if camera else {}
-    shifts = expand_rows(env, levels)
+    shifts = gallery_shifts(env, levels, image_size=image_size, **kwargs)
     path = write_gallery(env, out, seeds, shifts, image_size, **kwargs)
     typer.echo(f"wrote {path} ({len(shifts)} rows x {seeds} seeds)")
+
+
+@shifts_app.command("list")
+def shifts_list(env: str = typer.Option(DEFAULT_ENV, help="Gymnasium id of a pvmbench env.")) -> None:
+    """Print an env's suite: its levels, the factors a severity can move, and its presets."""
+    from pvmbench.envs.contract import env_contract
+
+    contract = env_contract(env)
+    suite = contract.suite
+    typer.echo(f"{env}: suite {suite.name} (hash {suite.content_hash}, {suite.path.name})")
+    typer.echo(f"levels:  {', '.join(suite.levels)}  (training level: {contract.train_level})")
+    typer.echo(f"factors: {', '.join(suite.factors)}  (severity=<s>:<factor>,... moves only those)")
+    if suite.preset_ladder:
+        typer.echo(f"presets: {', '.join(suite.preset_ladder)}  (preset=<name>; 'presets' for all)")
 
 
 @app.command("eval")
 def eval_command(
     agent: str = typer.Option(..., help="A checkpoint file (.pt) or a registered agent name (random, scripted, ...)."),
-    shift: str = typer.Option(..., help="id, easy, hard, all, a comma list, or severity=<0..1>[,<0..1>...]."),
+    shift: str = typer.Option(..., help="id, easy, hard, all, a comma list, severity=<0..1>[,<0..1>...][:<factor>,...], "
+                                         "preset=<name> or presets (driving); `pvmbench shifts list` shows an env's."),
     env: str = typer.Option(None, help="Env id; defaults to the one the checkpoint names."),
     episodes: int = typer.Option(20, help="Episodes per level."),
     seed: int = typer.Option(0, help="Run seed; episode seeds derive from (seed, level, index)."),
@@ -93,7 +109,7 @@ def eval_command(
 @app.command("train")
 def train_command(
     algo: str = typer.Option("bc", help="Training algorithm: bc (behaviour cloning of the scripted expert)."),
-    env: str = typer.Option("pvmbench/TableTopPick-v0", help="Env id."),
+    env: str = typer.Option(DEFAULT_ENV, help="Env id."),
     encoder: str = typer.Option("cnn", help="cnn, efficientnet-lite0, dinov2 or clip."),
     mode: str = typer.Option("scratch", help="scratch (cnn), frozen, partial or full."),
     demos: int = typer.Option(60, help="Expert episodes to clone (cached on disk)."),
@@ -225,6 +241,14 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             raise
         print(f"pvmbench: error: {exc}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as exc:  # an optional extra that is not installed: say which one
+        from pvmbench.extras import missing_extra_message
+
+        message = missing_extra_message(exc, " ".join(a for a in args[:2] if not a.startswith("-")))
+        if debug or message is None:
+            raise
+        print(f"pvmbench: error: {message}", file=sys.stderr)
         return 2
     except typer.Exit as exc:
         return exc.exit_code

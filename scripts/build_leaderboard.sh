@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Rebuilds leaderboard/ from the committed rows in results/published/: figures, shift galleries,
-# then the tables and page. Deterministic: tests/integration/test_published_leaderboard.py checks
+# then the tables and page. Deterministic: tests/integration/test_published_entries.py checks
 # that the committed leaderboard/ is what this produces.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -19,8 +19,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pvmbench.leaderboard.drops import LEVELS, drop_markdown, drop_table, versus_baseline, versus_markdown  # noqa: E402
+from pvmbench.leaderboard.drops import drop_markdown, drop_table, versus_baseline, versus_markdown  # noqa: E402
 from pvmbench.leaderboard.rows import load_results  # noqa: E402
+from pvmbench.shifts.spec import LEVELS  # noqa: E402
 
 
 def plot(table, out: pathlib.Path) -> None:

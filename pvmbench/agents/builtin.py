@@ -1,4 +1,5 @@
-"""pvmbench's built-in agents: `random` and the table-top `scripted` oracle."""
+"""pvmbench's built-in agents: `random`, the table-top `scripted` oracle, the `scripted-driver` and `bc`
+(behaviour cloning; its checkpoint names the encoder)."""
 
 from __future__ import annotations
 

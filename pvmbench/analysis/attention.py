@@ -31,7 +31,7 @@ class AttentionFrames:
     masks: np.ndarray  # bool (N, H, W), the target object
 
 
-def render_attention_frames(env_id: str, env_kwargs: dict, levels: list[str], seeds: list[int],
+def render_attention_frames(env_id: str, env_kwargs: dict, levels: list, seeds: list[int],
                             progress=None) -> AttentionFrames:
     env = make_env(env_id, env_kwargs)
     rows, images, masks = [], [], []
@@ -41,7 +41,7 @@ def render_attention_frames(env_id: str, env_kwargs: dict, levels: list[str], se
                 obs, _ = env.reset(options={"scenario": level_scenario(env, level, seed)})
                 images.append(obs["image"])
                 masks.append(target_mask(env))
-                rows.append({"level": level, "seed": seed})
+                rows.append({"level": str(level), "seed": seed})
                 if progress is not None:
                     progress.update(1)
     finally:

@@ -35,16 +35,21 @@ def _int_list(option: str, text: str) -> list[int]:
     return values
 
 
-def _levels(levels: str, severities: str) -> list[str]:
-    out = [v.strip() for v in levels.split(",") if v.strip()]
-    for s in (v.strip() for v in severities.split(",") if v.strip()):
+def _shifts(env_id: str, env_kwargs: dict, levels: str, severities: str, extra: tuple[str, ...] = ()) -> list:
+    """The shifts to render, parsed once against the env's suite: `--levels` items (or an analysis-only
+    name from `extra`) and a severity sweep; each one's str() is its canonical label."""
+    from pvmbench.envs.contract import env_contract
+
+    suite = env_contract(env_id, env_kwargs).suite
+    try:
+        out: list = [item if item in extra else suite.parse(item) for item in (v.strip() for v in levels.split(",")) if item]
+    except UserError as exc:
+        raise UserError(f"--levels {levels!r}: {exc}") from None
+    if severities.strip():
         try:
-            value = float(s)
-        except ValueError:
-            value = -1.0
-        if not 0 <= value <= 1:
-            raise UserError(f"--severities {severities!r}: accepted: comma-separated numbers in [0, 1]")
-        out.append(f"severity={s}")
+            out += suite.parse_many(f"severity={severities.strip()}")
+        except UserError:
+            raise UserError(f"--severities {severities!r}: accepted: comma-separated numbers in [0, 1]") from None
     if not out:
         raise UserError("--levels and --severities are both empty: give at least one level")
     return out
@@ -100,14 +105,13 @@ def invariance_command(
     from pvmbench.analysis.figures import invariance_figure
     from pvmbench.analysis.invariance import ID_RESAMPLE, invariance_table, render_invariance_frames
     from pvmbench.analysis.policies import load_policies
-    from pvmbench.analysis.scenes import check_levels
     from pvmbench.envs.tabletop.reward import EPISODE_STEPS
 
-    names, step_list = _levels(levels, severities), _int_list("--steps", steps)
+    step_list = _int_list("--steps", steps)
     if seeds < 1 or max(step_list) >= EPISODE_STEPS:
         raise UserError(f"--seeds {seeds} --steps {steps!r}: accepted: seeds >= 1, steps below {EPISODE_STEPS}")
     policies = load_policies(checkpoint)
-    check_levels(policies[0].env_kwargs, names, extra=(ID_RESAMPLE,))
+    names = _shifts(policies[0].env_id, policies[0].env_kwargs, levels, severities, extra=(ID_RESAMPLE,))
     with _progress(seeds * len(names) * len(step_list), "frame pair", progress) as bar:
         index, id_frames, shifted = render_invariance_frames(policies[0].env_id, policies[0].env_kwargs, names,
                                                              list(range(seeds)), step_list, bar)
@@ -133,19 +137,17 @@ def attention_command(
     from pvmbench.analysis.attention import attention_table, render_attention_frames, saliency_maps
     from pvmbench.analysis.figures import attention_figure
     from pvmbench.analysis.policies import TABLETOP, load_policies
-    from pvmbench.analysis.scenes import check_levels
 
     if not 0 < top <= 1:
         raise UserError(f"--top {top}: accepted: a fraction in (0, 1]")
     if seeds < 1:
         raise UserError(f"--seeds {seeds}: accepted: an integer >= 1")
-    names = _levels(levels, "")
     vits = _vits(vit)
     if not checkpoint and not vits:
         raise UserError("give at least one --checkpoint or --vit")
     policies = load_policies(checkpoint) if checkpoint else []
     env_id, env_kwargs = (policies[0].env_id, policies[0].env_kwargs) if policies else (TABLETOP, {"image_size": image_size})
-    check_levels(env_kwargs, names)
+    names = _shifts(env_id, env_kwargs, levels, "")
     with _progress(len(names) * seeds, "frame", progress) as bar:
         frames = render_attention_frames(env_id, env_kwargs, names, list(range(seeds)), bar)
     maps = saliency_maps(frames, policies, vits)

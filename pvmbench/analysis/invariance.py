@@ -34,7 +34,7 @@ def cosine_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.sum(a * b, axis=1) / np.maximum(norms, 1e-12)
 
 
-def render_invariance_frames(env_id: str, env_kwargs: dict, levels: list[str], seeds: list[int],
+def render_invariance_frames(env_id: str, env_kwargs: dict, levels: list, seeds: list[int],
                              steps: list[int], progress=None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Frame index rows (level, seed, step), the id frames and the shifted frames, row-aligned."""
     oracle_env = make_env(env_id, env_kwargs, privileged=True)
@@ -51,7 +51,7 @@ def render_invariance_frames(env_id: str, env_kwargs: dict, levels: list[str], s
                 for step, state in zip(steps, states, strict=True):
                     id_frames.append(render_state(env, base, state))
                     shifted.append(render_state(env, scenario, state))
-                    rows.append({"level": level, "seed": seed, "step": step})
+                    rows.append({"level": str(level), "seed": seed, "step": step})
                     if progress is not None:
                         progress.update(1)
     finally:

@@ -19,24 +19,17 @@ import numpy as np
 
 import pvmbench.envs  # noqa: F401  (registers the pvmbench env ids)
 from pvmbench.agents.scripted import ScriptedTableTopAgent
-from pvmbench.shifts.tabletop import TableTopShift, load_tabletop_suite
+from pvmbench.shifts.spec import ShiftSpec
+from pvmbench.shifts.tabletop import TableTopShift
 
 APPEARANCE_FACTORS = ("table_texture", "object_appearance", "lighting", "camera")
 
 
-def make_env(env_id: str, env_kwargs: dict, shift: str = "id", privileged: bool = False) -> gym.Env:
+def make_env(env_id: str, env_kwargs: dict, shift: str | ShiftSpec = "id", privileged: bool = False) -> gym.Env:
     return gym.make(env_id, shift=shift, privileged=privileged, **env_kwargs)
 
 
-def check_levels(env_kwargs: dict, levels: list[str], extra: tuple[str, ...] = ()) -> None:
-    """Raise the suite's one-line UserError for an unknown level before any frame is rendered."""
-    suite = load_tabletop_suite(env_kwargs.get("suite", "tabletop-v1"))
-    for level in levels:
-        if level not in extra:
-            suite.ladder(level)
-
-
-def level_scenario(env: gym.Env, level: str, seed: int) -> dict:
+def level_scenario(env: gym.Env, level: str | ShiftSpec, seed: int) -> dict:
     """The scenario `level` draws for `seed`, from the env's own suite and object pool."""
     base = env.unwrapped.shift
     shift = TableTopShift(level, base.source, base.splits["id"] + base.splits["heldout"], base.suite)

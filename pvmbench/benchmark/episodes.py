@@ -1,30 +1,32 @@
 """Which episodes a run evaluates, and the seed of each.
 
-An episode's seed depends only on (run seed, level, episode index), so the same episode gets
+An episode's seed depends only on (run seed, level label, episode index), so the same episode gets
 the same scenario, frames and score whatever the batch size, worker count or executor.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
+from collections.abc import Sequence
+
+from pvmbench.seeding import episode_seed
+from pvmbench.shifts.spec import LEVELS, TRAIN_LEVEL, ShiftSpec, parse_shift
 
 
 @dataclasses.dataclass(frozen=True, order=True)
 class EpisodeSpec:
-    level: str
+    level: str  # the shift's canonical label: what the results record
     index: int
     seed: int
+    shift: ShiftSpec = dataclasses.field(compare=False)
 
     @property
     def key(self) -> tuple[str, int]:
         return (self.level, self.index)
 
 
-def episode_seed(run_seed: int, level: str, index: int) -> int:
-    digest = hashlib.sha256(f"pvmbench:{run_seed}:{level}:{index}".encode()).digest()
-    return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
-
-
-def plan_episodes(levels: list[str], episodes: int, run_seed: int) -> list[EpisodeSpec]:
-    return [EpisodeSpec(level, i, episode_seed(run_seed, level, i)) for level in levels for i in range(episodes)]
+def plan_episodes(shifts: Sequence[ShiftSpec | str], episodes: int, run_seed: int) -> list[EpisodeSpec]:
+    """Every (shift, index) of a run; a string is parsed as one shift form (level or severity)."""
+    specs = [s if isinstance(s, ShiftSpec) else parse_shift(s, (*LEVELS, TRAIN_LEVEL)) for s in shifts]
+    return [EpisodeSpec(spec.label, i, episode_seed(run_seed, spec.label, i), spec)
+            for spec in specs for i in range(episodes)]

@@ -1,7 +1,9 @@
 """`--executor ray`: episode shards as Ray tasks, on an existing cluster or a local one.
 
-Each task builds its own agent and env hosts (in-process: a Ray worker is already a process)
-and runs the same batched loop as local execution, so rows are identical to a local run.
+Each task builds its agent and runner with `runner.build_runner`, as the local executor does, so it
+honours the same flags (--num-envs, --retries, --step-timeout, --torch-threads) and its rows are
+identical to a local run. Its envs live in one host process of its own, so that a hung env is killed
+after --step-timeout here too; --workers is the number of tasks that run at once.
 """
 
 from __future__ import annotations
@@ -11,36 +13,28 @@ from collections.abc import Callable
 from pvmbench.benchmark.episodes import EpisodeSpec
 from pvmbench.errors import UserError
 
+HOSTS_PER_TASK = 1
 
-def _run_shard(env_id: str, env_kwargs: dict, checkpoint: dict, shard: list[EpisodeSpec], num_envs: int,
-               retries: int) -> list:
-    import gymnasium as gym
 
-    import pvmbench.envs  # noqa: F401
-    from pvmbench.agents.registry import get_agent_factory
-    from pvmbench.benchmark.runner import BatchedRunner
+def _run_shard(plan, shard: list[EpisodeSpec]) -> list:
+    from pvmbench.benchmark.runner import build_runner
 
-    probe = gym.make(env_id, shift=shard[0].level, **env_kwargs)
-    obs_space, act_space = probe.observation_space, probe.action_space
-    probe.close()
-    k = min(num_envs, len(shard))
-    agent = get_agent_factory(checkpoint["agent"])(checkpoint, obs_space, act_space, k)
-    from pvmbench.benchmark.threads import pin_torch_threads
-
-    pin_torch_threads(int(checkpoint.get("torch_threads", 1)))
+    cfg = plan.cfg
+    runner = build_runner(plan.agent_checkpoint, plan.contract, plan.env_kwargs, min(cfg.num_envs, len(shard)),
+                          HOSTS_PER_TASK, cfg.step_timeout, cfg.retries)
     results: list = []
-    BatchedRunner(env_id, env_kwargs, agent, act_space.shape, k, workers=0, retries=retries).run(shard, results.append)
+    runner.run(shard, results.append)
     return results
 
 
-def run_with_ray(cfg, env_id: str, env_kwargs: dict, checkpoint: dict, todo: list[EpisodeSpec],
-                 on_result: Callable) -> None:
+def run_with_ray(plan, todo: list[EpisodeSpec], on_result: Callable) -> None:
     try:
         import ray
     except ImportError:
         raise UserError("--executor ray needs Ray: pip install 'pvmbench[ray]'") from None
     if not todo:
         return
+    cfg = plan.cfg
     started_here = not ray.is_initialized()
     if started_here:
         if cfg.ray_address:
@@ -53,7 +47,8 @@ def run_with_ray(cfg, env_id: str, env_kwargs: dict, checkpoint: dict, todo: lis
         n_shards = min(len(todo), tasks * 4)
         shards = [todo[i::n_shards] for i in range(n_shards)]
         remote = ray.remote(num_cpus=1, max_retries=2)(_run_shard)
-        pending = [remote.remote(env_id, env_kwargs, checkpoint, shard, cfg.num_envs, cfg.retries) for shard in shards]
+        plan_ref = ray.put(plan)
+        pending = [remote.remote(plan_ref, shard) for shard in shards]
         while pending:
             ready, pending = ray.wait(pending, num_returns=1)
             for result in ray.get(ready[0]):

@@ -46,7 +46,9 @@ COLUMNS = {
 SCHEMA = pa.schema(list(COLUMNS.items()))
 
 
-def _atomic_write(path: pathlib.Path, write) -> None:
+def atomic_write(path: pathlib.Path, write) -> None:
+    """Calls write(tmp) on a temporary file beside path, syncs it, then renames it over path: a reader (or a
+    resumed run after kill -9) sees the old file or the new one, never half of one."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     write(tmp)
     with open(tmp, "rb+") as f:
@@ -55,7 +57,7 @@ def _atomic_write(path: pathlib.Path, write) -> None:
 
 
 def write_json(path: pathlib.Path, data: dict) -> None:
-    _atomic_write(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n"))
+    atomic_write(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n"))
 
 
 class ResultsStore:
@@ -92,7 +94,7 @@ class ResultsStore:
         self.parts.mkdir(parents=True, exist_ok=True)
         number = 1 + max((int(p.stem.split("-")[1]) for p in self.parts.glob("part-*.parquet")), default=0)
         table = pa.Table.from_pylist(self._buffer, schema=SCHEMA)
-        _atomic_write(self.parts / f"part-{number:06d}.parquet", lambda tmp: pq.write_table(table, tmp))
+        atomic_write(self.parts / f"part-{number:06d}.parquet", lambda tmp: pq.write_table(table, tmp))
         self._buffer = []
 
     def consolidate(self, order: Iterable[tuple[str, int]]) -> pd.DataFrame:
@@ -104,7 +106,7 @@ class ResultsStore:
         rows = rows.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
         table = pa.Table.from_pandas(rows[list(COLUMNS)], schema=SCHEMA, preserve_index=False)
         self.out.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(self.out, lambda tmp: pq.write_table(table, tmp))
+        atomic_write(self.out, lambda tmp: pq.write_table(table, tmp))
         for part in self.parts.glob("*"):
             part.unlink()
         if self.parts.exists():

@@ -160,7 +160,7 @@ class BatchedRunner:
                 return
             messages: dict[int, dict] = collections.defaultdict(lambda: {"reset": {}})
             for i, s in todo.items():
-                messages[host_of[i]]["reset"][i] = (s.spec.level, s.spec.seed)
+                messages[host_of[i]]["reset"][i] = (s.spec.shift, s.spec.seed)
                 s.started = time.perf_counter()
             for i, reply in self._exchange(hosts, host_of, dict(messages)).items():
                 s = slots[i]
@@ -198,3 +198,18 @@ class BatchedRunner:
         on_result(EpisodeResult(s.spec, "failed", float("nan"), False, s.length, s.attempts,
                                 time.perf_counter() - s.started, error, s.scenario))
         slots[i] = _Slot(pending.popleft()) if pending else None
+
+
+def build_runner(checkpoint: dict, contract, env_kwargs: dict[str, Any], num_envs: int, workers: int,
+                 step_timeout: float, retries: int) -> BatchedRunner:
+    """The agent (built from its checkpoint, its torch threads pinned) and a runner over env hosts: the one
+    way every executor, local or Ray, turns a plan's settings into a running loop."""
+    from pvmbench.agents.registry import get_agent_factory
+    from pvmbench.benchmark.threads import pin_torch_threads
+
+    agent = get_agent_factory(checkpoint["agent"])(checkpoint, contract.observation_space, contract.action_space,
+                                                   num_envs)
+    pin_torch_threads(int(checkpoint.get("torch_threads", 1)))
+    return BatchedRunner(contract.env_id, env_kwargs, agent, contract.action_space.shape, num_envs, workers,
+                         step_timeout, retries)
+

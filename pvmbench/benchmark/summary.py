@@ -4,35 +4,28 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 
-from pvmbench.benchmark.statistics import drop_percent, summarise
+from pvmbench.benchmark.level_stats import level_stats
+from pvmbench.benchmark.statistics import drop_percent
 
 SUMMARY_COLUMNS = ("level", "n", "failed", "mean_return", "score", "score_ci_low", "score_ci_high",
                    "iqm", "success_rate", "drop_pct")
 
 
 def summary_table(rows: pd.DataFrame, levels: list[str], reps: int = 2000, random_state: int = 0) -> pd.DataFrame:
-    """One row per level, in the order given. Failed episodes are counted, not scored."""
-    out = []
-    id_score = math.nan
-    for level in levels:
-        at_level = rows[rows["level"] == level]
-        scored = at_level[at_level["status"] != "failed"]
-        record = {"level": level, "n": len(scored), "failed": int((at_level["status"] == "failed").sum())}
-        if len(scored):
-            stats = summarise(scored["normalised_score"].to_numpy(float), reps=reps, random_state=random_state)
-            record.update(mean_return=float(np.mean(scored["return"])), score=stats["mean"],
-                          score_ci_low=stats["mean_ci_low"], score_ci_high=stats["mean_ci_high"], iqm=stats["iqm"],
-                          success_rate=float(scored["success"].mean()))
-        if level == "id" and len(scored):
-            id_score = record["score"]
-        out.append(record)
-    table = pd.DataFrame(out, columns=list(SUMMARY_COLUMNS))
-    if not math.isnan(id_score):
-        table["drop_pct"] = [math.nan if lvl == "id" else drop_percent(id_score, s) for lvl, s in zip(table["level"], table["score"], strict=True)]
-    return table
+    """One row per level, in the order given: `level_stats` (unstratified) plus the drop vs id.
+
+    Failed episodes, and episodes with a non-finite score, are counted in ``failed``, not scored.
+    """
+    table = level_stats(rows, levels=levels, reps=reps, random_state=random_state)
+    table["drop_pct"] = math.nan
+    scored_id = table[(table["level"] == "id") & (table["n"] > 0)]
+    if len(scored_id):
+        id_score = scored_id["score"].iloc[0]
+        table["drop_pct"] = [math.nan if lvl == "id" else drop_percent(id_score, s)
+                             for lvl, s in zip(table["level"], table["score"], strict=True)]
+    return table[list(SUMMARY_COLUMNS)]
 
 
 def render_summary(table: pd.DataFrame, title: str) -> None:

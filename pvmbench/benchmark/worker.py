@@ -14,23 +14,25 @@ from typing import Any
 
 import numpy as np
 
+from pvmbench.shifts.spec import ShiftSpec
+
 
 class EnvHost:
-    """Runs in whichever process hosts the envs; slots map to one env per (slot, level)."""
+    """Runs in whichever process hosts the envs; slots map to one env per (slot, shift label)."""
 
     def __init__(self, env_id: str, env_kwargs: dict[str, Any]):
         self.env_id, self.env_kwargs = env_id, env_kwargs
         self.envs: dict[tuple[int, str], Any] = {}
         self.current: dict[int, tuple[int, str]] = {}
 
-    def _env(self, slot: int, level: str):
+    def _env(self, slot: int, shift: ShiftSpec):
         import gymnasium as gym
 
         import pvmbench.envs  # noqa: F401
 
-        key = (slot, level)
+        key = (slot, shift.label)
         if key not in self.envs:
-            self.envs[key] = gym.make(self.env_id, shift=level, **self.env_kwargs)
+            self.envs[key] = gym.make(self.env_id, shift=shift, **self.env_kwargs)
         return self.envs[key]
 
     def _discard(self, slot: int) -> None:
@@ -42,10 +44,10 @@ class EnvHost:
             except Exception:  # a broken env may fail to close too; it is being dropped anyway
                 pass
 
-    def reset(self, slot: int, level: str, seed: int) -> tuple:
+    def reset(self, slot: int, shift: ShiftSpec, seed: int) -> tuple:
         try:
-            env = self._env(slot, level)
-            self.current[slot] = (slot, level)
+            env = self._env(slot, shift)
+            self.current[slot] = (slot, shift.label)
             obs, info = env.reset(seed=seed)
             _check_finite(obs, 0.0)
             return ("ok", obs, {"scenario": info.get("scenario")})
@@ -58,14 +60,14 @@ class EnvHost:
             env = self.envs[self.current[slot]]
             obs, reward, terminated, truncated, info = env.step(action)
             _check_finite(obs, reward)
-            return ("ok", obs, float(reward), bool(terminated or truncated), bool(info.get("success", False)))
+            return ("ok", obs, float(reward), bool(terminated or truncated), bool(info.get("is_success", False)))
         except Exception as exc:
             self._discard(slot)
             return ("error", _describe(exc))
 
     def handle(self, message: dict) -> dict:
         if "reset" in message:
-            return {slot: self.reset(slot, level, seed) for slot, (level, seed) in message["reset"].items()}
+            return {slot: self.reset(slot, shift, seed) for slot, (shift, seed) in message["reset"].items()}
         return {slot: self.step(slot, action) for slot, action in message["step"].items()}
 
     def close(self) -> None:

@@ -1,4 +1,7 @@
-"""pvmbench's Gymnasium environments, registered under the `pvmbench/` namespace."""
+"""pvmbench's Gymnasium environments, registered under the `pvmbench/` namespace on `import pvmbench`.
+
+Every env keeps the contract in `pvmbench.envs.contract` (checked by `check_pvm_env`).
+"""
 
 from __future__ import annotations
 
@@ -9,22 +12,17 @@ from pvmbench.envs import gl_backend  # noqa: F401  (must run before anything im
 TABLETOP_ID = "pvmbench/TableTopPick-v0"
 HIGHWAY_ID = "pvmbench/Highway-v0"
 CARLA_HIGHWAY_ID = "pvmbench/CarlaHighway-v0"
+DEFAULT_ENV = TABLETOP_ID
 
 
 def register_envs() -> None:
-    """Called by gymnasium through the `gymnasium.envs` entry point, and on `import pvmbench.envs`."""
+    """Registers every pvmbench env id once (entry points are strings: nothing heavy is imported here)."""
     if TABLETOP_ID not in gym.registry:
-        gym.register(
-            id=TABLETOP_ID,
-            entry_point="pvmbench.envs.tabletop.env:TableTopPickEnv",
-            max_episode_steps=50,
-            disable_env_checker=True,
-        )
+        gym.register(id=TABLETOP_ID, entry_point="pvmbench.envs.tabletop.env:TableTopPickEnv", max_episode_steps=50)
     if HIGHWAY_ID not in gym.registry:
-        gym.register(id=HIGHWAY_ID, entry_point="pvmbench.envs.driving.env:HighwayEnv", disable_env_checker=True)
+        gym.register(id=HIGHWAY_ID, entry_point="pvmbench.envs.driving.env:HighwayEnv")
     if CARLA_HIGHWAY_ID not in gym.registry:  # the module imports carla only when an env is made
-        gym.register(id=CARLA_HIGHWAY_ID, entry_point="pvmbench.envs.carla.env:CarlaHighwayEnv",
-                     disable_env_checker=True)
+        gym.register(id=CARLA_HIGHWAY_ID, entry_point="pvmbench.envs.carla.env:CarlaHighwayEnv")
 
 
 register_envs()

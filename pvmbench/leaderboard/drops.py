@@ -2,7 +2,8 @@
 
 One row per (env, agent label, level): the mean normalised score with its 95% CI stratified by
 checkpoint (the seeds of an entry), the drop relative to ID with its own CI (drop_percent_ci), and the
-per-seed means, so a reader sees whether seeds agree. Built-in agents (no checkpoint) are left out.
+per-seed means, so a reader sees whether seeds agree. Built-in agents (no checkpoint) are left out, and
+so are failed episodes and those with a non-finite score (`level_stats.scored_rows`).
 """
 
 from __future__ import annotations
@@ -10,21 +11,22 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pvmbench.benchmark.level_stats import level_stats, scored_rows
 from pvmbench.benchmark.statistics import (
     drop_percent,
     drop_percent_bootstrap,
     drop_percent_ci,
     permutation_test,
-    summarise,
 )
+from pvmbench.shifts.spec import LEVELS
 
-LEVELS = ("id", "easy", "hard")
 BASELINE = "cnn/scratch"
 
 
 def _scored(rows: pd.DataFrame) -> pd.DataFrame:
-    return rows[(rows["status"] != "failed") & rows["checkpoint_sha256"].astype(str).ne("")
-                & np.isfinite(rows["normalised_score"].to_numpy(float)) & rows["level"].isin(LEVELS)]
+    # A built-in agent has no checkpoint, hence no seeds to compare; drops are between the named levels.
+    scored = scored_rows(rows)
+    return scored[scored["checkpoint_sha256"].astype(str).ne("") & scored["level"].isin(LEVELS)]
 
 
 def drop_table(rows: pd.DataFrame, reps: int = 2000, random_state: int = 0) -> pd.DataFrame:
@@ -33,12 +35,11 @@ def drop_table(rows: pd.DataFrame, reps: int = 2000, random_state: int = 0) -> p
     for (env_id, label), entry in scored.groupby(["env_id", "agent_label"], sort=True):
         entry = entry.sort_values(["checkpoint_sha256", "level", "episode_index"], kind="stable")
         at_id = entry[entry["level"] == "id"]
-        for level in LEVELS:
+        # The levels the entry has, in LEVELS order.
+        for stats in level_stats(entry, "checkpoint_sha256", reps=reps, random_state=random_state).itertuples():
+            level = stats.level
             at_level = entry[entry["level"] == level]
-            if at_level.empty:
-                continue
             scores, strata = at_level["normalised_score"].to_numpy(float), at_level["checkpoint_sha256"].to_numpy()
-            stats = summarise(scores, strata=strata, reps=reps, random_state=random_state)
             drop = lo = hi = np.nan
             if level != "id" and not at_id.empty:
                 drop, lo, hi = drop_percent_ci(at_id["normalised_score"].to_numpy(float), scores,
@@ -46,8 +47,8 @@ def drop_table(rows: pd.DataFrame, reps: int = 2000, random_state: int = 0) -> p
                                                random_state=random_state)
             per_seed = at_level.groupby("checkpoint_sha256", sort=True)["normalised_score"].mean()
             records.append({"env_id": env_id, "agent_label": label, "level": level, "seeds": len(per_seed),
-                            "episodes": len(at_level), "score": stats["mean"], "score_ci_low": stats["mean_ci_low"],
-                            "score_ci_high": stats["mean_ci_high"], "drop_pct": drop, "drop_ci_low": lo,
+                            "episodes": stats.n, "score": stats.score, "score_ci_low": stats.score_ci_low,
+                            "score_ci_high": stats.score_ci_high, "drop_pct": drop, "drop_ci_low": lo,
                             "drop_ci_high": hi, "per_seed": ", ".join(f"{v:.3f}" for v in per_seed)})
     return pd.DataFrame.from_records(records)
 

@@ -2,10 +2,11 @@
 
 No plotting here (see `figures.py`). Every function takes the episode rows `load_results` returns and
 gives one row per (agent_label, env_id, level or severity), with the mean normalised score and its 95%
-bootstrap percentile CI from `pvmbench.benchmark.statistics`, with a fixed ``random_state``, so the
-numbers are the same on every run and match the `pvmbench eval` summary table. Failed episodes are not
-scored (they are counted in ``failed``). Episodes are resampled within strata of ``checkpoint_sha256``
-(a training seed or checkpoint each), as the stratified bootstrap of rliable does.
+bootstrap percentile CI from `pvmbench.benchmark.level_stats`, with a fixed ``random_state``, so the
+numbers are the same on every run and match the `pvmbench eval` summary table. Failed episodes, and
+episodes with a non-finite score, are not scored (they are counted in ``failed``; level_stats' rule).
+Episodes are resampled within strata of ``checkpoint_sha256`` (a training seed or checkpoint each), as
+the stratified bootstrap of rliable does.
 
 ``agent_label`` is ``<encoder>/<mode>`` for learned agents (``dinov2/frozen``) and a bare name for
 baselines (``scripted``); it is parsed into ``encoder`` and ``mode`` (``""`` when absent) for grouping.
@@ -15,13 +16,11 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 
-from pvmbench.benchmark.statistics import drop_percent, mean, stratified_bootstrap_ci
-from pvmbench.errors import UserError
+from pvmbench.benchmark.level_stats import level_order, level_stats
+from pvmbench.benchmark.statistics import drop_percent
 
-LEVEL_ORDER = ("id", "easy", "hard")
 MODE_ORDER = ("", "scratch", "frozen", "partial", "full")
 REPS = 2000
 SEED = 0
@@ -50,26 +49,11 @@ def encoder_order(labels) -> list[str]:
     return list(dict.fromkeys(parse_label(label)[0] for label in agent_order(labels)))
 
 
-def level_order(levels) -> list[str]:
-    """id, easy, hard first, then any other named level alphabetically."""
-    present = set(levels)
-    return [lv for lv in LEVEL_ORDER if lv in present] + sorted(present - set(LEVEL_ORDER))
-
-
-def _summary(group: pd.DataFrame, reps: int, random_state: int) -> dict:
-    scored = group[group["status"] != "failed"]
-    record = {"n": len(scored), "failed": int((group["status"] == "failed").sum()),
-              "mean": math.nan, "ci_low": math.nan, "ci_high": math.nan}
-    if len(scored):
-        scores = scored["normalised_score"].to_numpy(float)
-        if not np.all(np.isfinite(scores)):
-            files = ", ".join(sorted(set(scored.loc[~np.isfinite(scores), "source_file"].astype(str))))
-            raise UserError(f"{files}: episodes with status ok but a non-finite normalised_score; "
-                            "re-run them or mark them failed")
-        low, high = stratified_bootstrap_ci(scores, mean, strata=scored["checkpoint_sha256"].to_numpy(str),
-                                            reps=reps, random_state=random_state)
-        record.update(mean=mean(scores), ci_low=low, ci_high=high)
-    return record
+def _level_stats(rows: pd.DataFrame, by: list[str], reps: int, random_state: int) -> pd.DataFrame:
+    """`level_stats` by checkpoint, under this module's column names (mean, ci_low, ci_high)."""
+    stats = level_stats(rows, "checkpoint_sha256", by=by, reps=reps, random_state=random_state)
+    stats = stats.rename(columns={"score": "mean", "score_ci_low": "ci_low", "score_ci_high": "ci_high"})
+    return stats[[*by, "level", *_STAT_COLUMNS]]
 
 
 def _with_parts(frame: pd.DataFrame) -> pd.DataFrame:
@@ -100,10 +84,7 @@ def level_scores(rows: pd.DataFrame, reps: int = REPS, random_state: int = SEED)
     Columns: agent_label, encoder, mode, env_id, level, n, failed, mean, ci_low, ci_high. Sorted by
     env, agent (`agent_order`) and level (id, easy, hard, then other levels alphabetically).
     """
-    named = _named_levels(rows)
-    records = [{"agent_label": agent, "env_id": env, "level": level, **_summary(group, reps, random_state)}
-               for (agent, env, level), group in named.groupby(["agent_label", "env_id", "level"], sort=True)]
-    frame = pd.DataFrame(records, columns=["agent_label", "env_id", "level", *_STAT_COLUMNS])
+    frame = _level_stats(_named_levels(rows), ["agent_label", "env_id"], reps, random_state)
     orders = {"agent_label": agent_order(frame["agent_label"]), "level": level_order(frame["level"])}
     frame = _sort(frame, ["env_id", "agent_label", "level"], orders)
     return _with_parts(frame.reset_index(drop=True))
@@ -120,9 +101,8 @@ def severity_curve(rows: pd.DataFrame, reps: int = REPS, random_state: int = SEE
     sweep = _sweep(rows).copy()
     sweep["factors"] = [lv.partition(":")[2] or "all" for lv in sweep["level"].astype(str)]
     keys = ["agent_label", "env_id", "factors", "severity"]
-    records = [dict(zip(keys, key, strict=True), **_summary(group, reps, random_state))
-               for key, group in sweep.groupby(keys, sort=True)]
-    frame = pd.DataFrame(records, columns=[*keys, *_STAT_COLUMNS])
+    # A sweep level's label is canonical ("severity=0.5:lighting"), so it adds nothing to these keys.
+    frame = _level_stats(sweep, keys, reps, random_state).drop(columns="level")
     agents = agent_order(frame["agent_label"])
     frame = _sort(frame, ["env_id", "agent_label", "factors", "severity"], {"agent_label": agents})
     return _with_parts(frame.reset_index(drop=True))

@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pvmbench.benchmark.results import COLUMNS, SCHEMA, _atomic_write
+from pvmbench.benchmark.results import COLUMNS, SCHEMA, atomic_write
 from pvmbench.errors import UserError
 from pvmbench.leaderboard.regression import KEY, compare, exit_code
 from pvmbench.leaderboard.rows import load_results, read_results, result_files
@@ -82,10 +82,10 @@ def update_baseline(baseline_dir: pathlib.Path, result_paths: list[pathlib.Path]
             dest, i = baseline_dir / f"{src.stem}-{i}{src.suffix}", i + 1
         taken.add(dest.resolve())
         if src.resolve() != dest.resolve():
-            _atomic_write(dest, lambda tmp, src=src: shutil.copyfile(src, tmp))
+            atomic_write(dest, lambda tmp, src=src: shutil.copyfile(src, tmp))
             manifest = src.with_name(src.stem + ".manifest.json")
             if manifest.is_file():
-                _atomic_write(dest.with_name(dest.stem + ".manifest.json"),
+                atomic_write(dest.with_name(dest.stem + ".manifest.json"),
                               lambda tmp, m=manifest: shutil.copyfile(m, tmp))
         done.append(f"wrote {dest}")
     # Old rows go only after the new ones are in place: an interrupted update leaves duplicates, not gaps.
@@ -97,7 +97,7 @@ def update_baseline(baseline_dir: pathlib.Path, result_paths: list[pathlib.Path]
         rows = old[path]
         keep = rows[[k not in new_keys for k in rows[KEY].itertuples(index=False, name=None)]]
         table = pa.Table.from_pandas(keep[list(COLUMNS)], schema=SCHEMA, preserve_index=False)
-        _atomic_write(path, lambda tmp, t=table: pq.write_table(t, tmp))
+        atomic_write(path, lambda tmp, t=table: pq.write_table(t, tmp))
         done.append(f"rewrote {path} without the replaced entries")
     return done
 

@@ -12,10 +12,11 @@ import math
 import numpy as np
 import pandas as pd
 
-from pvmbench.benchmark.statistics import breaking_point_severity, drop_percent, summarise
+from pvmbench.benchmark.level_stats import level_stats, scored_rows
+from pvmbench.benchmark.statistics import breaking_point_severity, drop_percent
 from pvmbench.leaderboard.rows import ENTRY_KEYS, check_single_suite_version
+from pvmbench.shifts.spec import LEVELS
 
-LEVELS = ("id", "easy", "hard")
 SCORE_COLUMNS = tuple(f"{lvl}_score" for lvl in LEVELS)
 DROP_COLUMNS = ("drop_easy_pct", "drop_hard_pct")
 TABLE_COLUMNS = (
@@ -35,8 +36,9 @@ BEST_DIRECTION = {**{c: "max" for c in SCORE_COLUMNS}, **{c: "min" for c in DROP
 def leaderboard_table(rows: pd.DataFrame, reps: int = 2000, random_state: int = 0) -> pd.DataFrame:
     """One row per entry; columns as in TABLE_COLUMNS, ordered by env, then hard score descending.
 
-    Per level: the mean normalised score over scored (not failed) episodes with its 95% bootstrap CI,
-    stratified by run (each run is one checkpoint and seed). Drops are relative to the ID score. The
+    Per level: `level_stats` stratified by run (each run is one checkpoint and seed), i.e. the mean
+    normalised score over scored episodes with its 95% bootstrap CI; failed episodes and those with a
+    non-finite score are counted in ``failed``. Drops are relative to the ID score. The
     breaking point comes from the entry's full-factor severity sweep, if it has one: NaN without a
     sweep (or without a positive ID score), inf when no severity of the sweep broke it.
     """
@@ -54,19 +56,13 @@ def leaderboard_table(rows: pd.DataFrame, reps: int = 2000, random_state: int = 
 
 
 def _entry_record(entry: dict, group: pd.DataFrame, reps: int, random_state: int) -> dict:
-    failed = group["status"] == "failed"
-    # Failed episodes have no score; an episode whose score is not finite cannot be averaged either.
-    scored = group[~failed & np.isfinite(group["normalised_score"].to_numpy(float))]
-    scored = scored.sort_values(["run_id", "level", "episode_index"], kind="stable")
-    record = {**entry, "episodes": len(scored), "failed": int(failed.sum()),
+    # Sorted first, so the bootstrap sees the same rows in the same order whatever order files came in.
+    group = group.sort_values(["run_id", "level", "episode_index"], kind="stable")
+    scored = scored_rows(group)
+    record = {**entry, "episodes": len(scored), "failed": len(group) - len(scored),
               "checkpoint": _checkpoint(group["checkpoint_sha256"])}
-    for level in LEVELS:
-        at_level = scored[scored["level"] == level]
-        score = lo = hi = math.nan
-        if len(at_level):
-            stats = summarise(at_level["normalised_score"].to_numpy(float), strata=at_level["run_id"].to_numpy(),
-                              reps=reps, random_state=random_state)
-            score, lo, hi = stats["mean"], stats["mean_ci_low"], stats["mean_ci_high"]
+    stats = level_stats(group, "run_id", levels=LEVELS, reps=reps, random_state=random_state)
+    for level, score, lo, hi in stats[["level", "score", "score_ci_low", "score_ci_high"]].itertuples(index=False):
         record.update({f"{level}_score": score, f"{level}_ci_low": lo, f"{level}_ci_high": hi})
     # A drop is relative to what the agent achieves in distribution. If its ID score is not above random
     # (the CI reaches 0), "losing 190% of nothing" is noise, not robustness: the drop and the breaking

@@ -7,6 +7,7 @@ result row; changing a suite means a new file with a new version, so old results
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import pathlib
@@ -16,7 +17,7 @@ from typing import Any
 import yaml
 
 from pvmbench.errors import UserError
-from pvmbench.shifts.spec import ShiftSpec, parse_shift
+from pvmbench.shifts.spec import ShiftSpec, parse_shift, parse_shifts
 
 SUITES_DIR = pathlib.Path(__file__).parent / "suites"
 
@@ -54,18 +55,36 @@ class Suite:
     def levels(self) -> tuple[str, ...]:
         return tuple(self.data["levels"])
 
+    @property
+    def factors(self) -> tuple[str, ...]:
+        """The factors every level sets, in the suite's order: what severity=<s>:<factors> may name."""
+        return tuple(self.data["levels"][self.levels[0]])
+
+    @property
+    def presets(self) -> tuple[str, ...]:
+        return tuple(self.data.get("presets") or ())
+
+    @property
+    def preset_ladder(self) -> tuple[str, ...]:
+        return tuple(self.data.get("ladder") or ())
+
+    def parse(self, shift: str | ShiftSpec) -> ShiftSpec:
+        """One shift form, checked against this suite's levels, factors and presets."""
+        return parse_shift(shift, self.levels, self.factors, self.presets)
+
+    def parse_many(self, text: str) -> list[ShiftSpec]:
+        """Every spec a `--shift` text names ('all', 'id,hard', 'severity=0,0.5,1', 'presets', ...)."""
+        return parse_shifts(text, self.levels, self.factors, self.presets, self.preset_ladder)
+
     def ladder(self, shift: str | ShiftSpec) -> Ladder:
-        spec = parse_shift(shift, self.levels)
+        spec = self.parse(shift)
         levels = self.data["levels"]
-        factors = tuple(levels[self.levels[0]])
         if spec.level is not None:
-            return Ladder(levels[spec.level], levels[spec.level], 0.0, factors)
-        chosen = spec.factors or factors
-        unknown = [f for f in chosen if f not in factors]
-        if unknown:
-            raise UserError(f"severity factor {unknown[0]!r} is not in suite {self.name}; accepted: {', '.join(factors)}")
+            return Ladder(levels[spec.level], levels[spec.level], 0.0, self.factors)
+        if spec.severity is None:
+            raise UserError(f"shift {spec.label!r}: suite {self.name} has no ladder for it")
         ladder = self.data["severity"]
-        return Ladder(levels[ladder["from"]], levels[ladder["to"]], float(spec.severity), tuple(chosen))
+        return Ladder(levels[ladder["from"]], levels[ladder["to"]], spec.severity, spec.factors or self.factors)
 
 
 def suite_path(name_or_path: str | pathlib.Path) -> pathlib.Path:
@@ -82,7 +101,16 @@ def suite_path(name_or_path: str | pathlib.Path) -> pathlib.Path:
 
 
 def load_suite(name_or_path: str | pathlib.Path, schema: Mapping[str, Mapping[str, str]]) -> Suite:
+    """The suite, validated against the schema; parsed once per process per file version (every env
+    of a process shares it, so treat `data` as read-only)."""
     path = suite_path(name_or_path)
+    return _load_suite(str(path.resolve()), path.stat().st_mtime_ns, json.dumps(schema, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=16)
+def _load_suite(resolved: str, mtime_ns: int, schema_json: str) -> Suite:
+    del mtime_ns  # part of the cache key: an edited file is read again
+    path, schema = pathlib.Path(resolved), json.loads(schema_json)
     try:
         data = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:

@@ -78,10 +78,9 @@ class TableTopShift:
         if objects not in OBJECT_SOURCES:
             raise UserError(f"objects={objects!r}; accepted: {', '.join(OBJECT_SOURCES)}")
         self.suite = suite if isinstance(suite, Suite) else load_tabletop_suite(suite)
-        self.ladder: Ladder = self.suite.ladder(shift)
-        self.shift_label = ShiftSpec(level=shift).label if isinstance(shift, str) and shift in self.suite.levels else (
-            shift.label if isinstance(shift, ShiftSpec) else shift
-        )
+        self.spec = self.suite.parse(shift)
+        self.ladder: Ladder = self.suite.ladder(self.spec)
+        self.shift_label = self.spec.label
         self.source = objects
         keep = None if available is None else set(available)
         splits = self.suite.data["objects"][objects]
@@ -205,8 +204,10 @@ class TableTopShift:
         u = rng.random(2)
         direction = rng.normal(size=3)
         axis = rng.normal(size=3)
-        direction /= np.linalg.norm(direction)
-        axis /= np.linalg.norm(axis)
+        # Not np.linalg.norm: it goes through BLAS, whose kernel (chosen per CPU) changes the last bit, and
+        # a scenario must be the same on every machine. A plain sum of squares is.
+        direction /= np.sqrt(np.sum(direction * direction))
+        axis /= np.sqrt(np.sum(axis * axis))
         shift = self._uniform("camera", "position_jitter", u[0])
         angle = self._uniform("camera", "rotation_jitter_deg", u[1])
         return {

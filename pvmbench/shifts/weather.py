@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from pvmbench.errors import UserError
-from pvmbench.shifts.spec import ShiftSpec, parse_shift
+from pvmbench.shifts.spec import TRAIN_LEVEL, ShiftSpec
 from pvmbench.shifts.suite import NAMES, Suite, load_suite
 
 KNOBS = {  # name -> accepted range, as CARLA documents them
@@ -24,7 +24,6 @@ KNOBS = {  # name -> accepted range, as CARLA documents them
     "wind_intensity": (0.0, 100.0),
 }
 DRIVING_SCHEMA = {"weather": {"presets": NAMES}}
-DRIVING_LEVELS = ("id", "easy", "hard", "train")
 
 
 def validate_weather(weather: dict[str, Any], where: str = "weather") -> dict[str, float]:
@@ -76,7 +75,7 @@ def preset_weather(suite: Suite, name: str) -> dict[str, float]:
     if name not in presets:
         raise UserError(f"unknown weather preset {name!r}; accepted: {', '.join(presets)}")
     if any(isinstance(v, list) for v in presets[name].values()):
-        raise UserError(f"preset {name!r} is a range (training drift); draw from it with shift='train'")
+        raise UserError(f"preset {name!r} is a range (training drift); draw from it with shift='{TRAIN_LEVEL}'")
     return validate_weather(presets[name], f"preset {name}")
 
 
@@ -93,16 +92,18 @@ class DrivingShift:
 
     def __init__(self, shift: str | ShiftSpec = "id", suite: str | Suite = "driving-v1"):
         self.suite = suite if isinstance(suite, Suite) else load_driving_suite(suite)
-        self.spec = parse_shift(shift, self.suite.levels)
-        if self.spec.factors:
-            raise UserError(f"shift={shift!r}: driving has one factor (weather); use severity=<0..1>")
+        self.spec = self.suite.parse(shift)
+        if self.spec.preset is not None:
+            preset_weather(self.suite, self.spec.preset)  # a range preset (training drift) is refused here
         self.shift_label = self.spec.label
 
     def sample(self, seed: int) -> dict[str, Any]:
         seed = int(seed)
         rng = np.random.default_rng([seed, zlib.crc32(b"weather")])
         u = rng.random(8)
-        if self.spec.level is not None:
+        if self.spec.preset is not None:
+            preset, weather = self.spec.preset, preset_weather(self.suite, self.spec.preset)
+        elif self.spec.level is not None:
             names = self.suite.data["levels"][self.spec.level]["weather"]["presets"]
             preset = names[int(u[0] * len(names))]
             values = self.suite.data["presets"][preset]

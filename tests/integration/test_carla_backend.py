@@ -177,7 +177,7 @@ def test_live_reset_and_step_shapes():
         assert obs["privileged"].shape == (6,) and info["scenario"]["preset"] == "hard_high_light"
         obs, reward, terminated, truncated, info = env.step(np.array([0.0, 0.5], np.float32))
         assert obs["image"].shape == (96, 96, 3) and np.isfinite(reward)
-        assert {"collision_intensity", "speed", "end", "lane_offset", "success"} <= set(info)
+        assert {"collision_intensity", "speed", "end", "lane_offset", "is_success"} <= set(info)
     finally:
         env.close()
 

@@ -13,10 +13,10 @@ from PIL import Image
 from pvmbench.benchmark.evaluate import EvalConfig, run_eval
 from pvmbench.benchmark.summary import summary_table
 from pvmbench.cli import main
+from pvmbench.envs.gallery import gallery_shifts, write_gallery
 from pvmbench.leaderboard import figure_data as fd
 from pvmbench.leaderboard.figures import write_figures
 from pvmbench.leaderboard.rows import load_results
-from pvmbench.shifts.gallery import write_gallery
 
 pytest.importorskip("seaborn")
 
@@ -43,7 +43,7 @@ def rows(results):
 
 @pytest.fixture(scope="module")
 def gallery(tmp_path_factory) -> pathlib.Path:
-    return write_gallery(ENV, tmp_path_factory.mktemp("gallery") / "gallery.png", 2, ["id", "hard"], 64)
+    return write_gallery(ENV, tmp_path_factory.mktemp("gallery") / "gallery.png", 2, gallery_shifts(ENV, "id,hard"), 64)
 
 
 @pytest.fixture(scope="module")

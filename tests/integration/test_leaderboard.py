@@ -19,7 +19,8 @@ from pvmbench.errors import UserError
 from pvmbench.leaderboard.build import build_leaderboard
 from pvmbench.leaderboard.render import provenance_from_manifests, to_csv, to_latex, to_markdown
 from pvmbench.leaderboard.rows import ENTRY_KEYS, load_results
-from pvmbench.leaderboard.table import LEVELS, best_in_column, leaderboard_table
+from pvmbench.leaderboard.table import best_in_column, leaderboard_table
+from pvmbench.shifts.spec import LEVELS
 
 CHROMIUM = os.environ.get("PVMBENCH_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
@@ -39,12 +40,13 @@ def results(tmp_path_factory) -> pathlib.Path:
 
 @pytest.fixture(scope="module")
 def images(tmp_path_factory) -> dict[str, list[pathlib.Path]]:
-    from pvmbench.shifts.gallery import write_gallery
+    from pvmbench.envs.gallery import gallery_shifts, write_gallery
 
     folder = tmp_path_factory.mktemp("images")
     figure = folder / "score_vs_severity.png"
     Image.new("RGB", (120, 80), (40, 110, 200)).save(figure)
-    gallery = write_gallery("pvmbench/TableTopPick-v0", folder / "gallery_tabletop.png", 2, ["id", "hard"], 64)
+    gallery = write_gallery("pvmbench/TableTopPick-v0", folder / "gallery_tabletop.png", 2,
+                            gallery_shifts("pvmbench/TableTopPick-v0", "id,hard"), 64)
     return {"figures": [figure], "galleries": [gallery]}
 
 

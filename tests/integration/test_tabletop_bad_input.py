@@ -19,7 +19,7 @@ from tests.ycb_fixture import make_ycb_fixture
 
 
 def test_unknown_shift_level_names_accepted_values():
-    with pytest.raises(UserError, match=r"unknown shift 'extreme'; accepted: id, easy, hard, severity=<0..1>"):
+    with pytest.raises(UserError, match=r"unknown shift 'extreme'; accepted: id, easy, hard, severity=<0..1>\[:<factor>,...\]$"):
         make(shift="extreme")
     with pytest.raises(UserError, match=r"severity=1.5: accepted values are numbers in \[0, 1\]"):
         make(shift="severity=1.5")
@@ -78,8 +78,12 @@ def test_ycb_dir_with_missing_files_warns_once_and_still_runs(tmp_path, monkeypa
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         env = make(objects="ycb", shift="easy")
-    ycb_warnings = [w for w in caught if "YCB objects skipped" in str(w.message)]
-    assert len(ycb_warnings) == 1 and present[0] in str(ycb_warnings[0].message)
+    ycb_warnings = [str(w.message) for w in caught if "YCB objects not found" in str(w.message)]
+    assert len(ycb_warnings) == 1 and present[0] in ycb_warnings[0]
+    # One short line: the count, the first names and the directory, not all 70 absent names.
+    absent = len(ycb["id"]) + len(ycb["heldout"]) - len(present) + 1
+    assert ycb_warnings[0].startswith(f"{absent} of ") and str(tmp_path) in ycb_warnings[0]
+    assert "\n" not in ycb_warnings[0] and len(ycb_warnings[0]) < 200 + len(str(tmp_path))
     obs, info = env.reset(seed=0)
     assert info["scenario"]["objects"]["target"] in ycb["heldout"][:2]
     assert obs["image"].std() > 5  # a real frame, not a blank one
@@ -99,7 +103,7 @@ def test_cli_bad_shift_is_one_line_without_traceback(tmp_path):
         capture_output=True, text=True,
     )
     assert result.returncode == 2
-    assert result.stderr.strip() == "pvmbench: error: unknown shift 'extreme'; accepted: id, easy, hard, severity=<0..1>"
+    assert result.stderr.strip() == "pvmbench: error: unknown shift 'extreme'; accepted: id, easy, hard, severity=<0..1>[:<factor>,...]"
     assert not (tmp_path / "g.png").exists()
 
 

@@ -21,7 +21,7 @@ def run_oracle(shift: str, episodes: int) -> tuple[float, float]:
             obs, reward, terminated, truncated, info = env.step(action)
             total += reward
             done = terminated or truncated
-        successes.append(info["success"])
+        successes.append(info["is_success"])
         returns.append(total)
     return float(np.mean(successes)), float(np.mean(returns))
 

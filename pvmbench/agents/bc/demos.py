@@ -13,9 +13,6 @@ import pathlib
 
 import numpy as np
 
-EXPERTS = {"pvmbench/TableTopPick-v0": "scripted", "pvmbench/Highway-v0": "scripted-driver"}
-TRAIN_LEVEL = {"pvmbench/TableTopPick-v0": "id", "pvmbench/Highway-v0": "train"}
-
 
 def cache_dir() -> pathlib.Path:
     return pathlib.Path(os.environ.get("PVMBENCH_CACHE", pathlib.Path.home() / ".cache" / "pvmbench")) / "demos"
@@ -24,22 +21,25 @@ def cache_dir() -> pathlib.Path:
 def collect(env_id: str, episodes: int, seed: int, image_size: int, max_steps: int | None = None,
             progress: bool = True) -> dict:
     """{"images": uint8 (N, S, S, 3), "actions": float32 (N, A), "episode": int (N,)}, from cache if there."""
-    level = TRAIN_LEVEL[env_id]
+    from pvmbench.envs.contract import env_contract
+
+    contract = env_contract(env_id)  # the env names its expert and training level
+    level = contract.train_level
     key = hashlib.sha256(f"{env_id}|{level}|{episodes}|{seed}|{image_size}|{max_steps}".encode()).hexdigest()[:16]
     path = cache_dir() / f"{env_id.replace('/', '_')}-{level}-{key}.npz"
     if path.exists():
         with np.load(path) as data:
             return {k: data[k] for k in data.files}
-    # Imported here so that training from a cache needs no simulator (a GPU machine without MuJoCo, say).
+    # Imported here so that training from a cache builds no env and renders nothing (a GPU machine without GL).
     import gymnasium as gym
     from tqdm import tqdm
 
     import pvmbench.envs  # noqa: F401
     from pvmbench.agents.registry import get_agent_factory
-    from pvmbench.benchmark.episodes import episode_seed
+    from pvmbench.seeding import episode_seed
 
     env = gym.make(env_id, shift=level, image_size=image_size, privileged=True)
-    expert = get_agent_factory(EXPERTS[env_id])({}, env.observation_space, env.action_space, 1)
+    expert = get_agent_factory(contract.expert_agent)({}, env.observation_space, env.action_space, 1)
     images, actions, index = [], [], []
     for ep in tqdm(range(episodes), desc="demos", unit="ep", dynamic_ncols=True, disable=not progress):
         obs, _ = env.reset(seed=episode_seed(seed, f"demo-{level}", ep))

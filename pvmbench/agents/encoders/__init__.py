@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from torch import nn
 
-from pvmbench.agents.encoders.base import MODES, Encoder, images_to_tensor, state_dict_sha256
+from pvmbench.agents.encoders.base import MODES, Encoder, state_dict_sha256
 from pvmbench.errors import UserError
 
 ENCODERS = ("cnn", "efficientnet-lite0", "dinov2", "clip")
@@ -26,7 +26,7 @@ _CLASSES = {"cnn": ("cnn", "CNNEncoder"), "efficientnet-lite0": ("efficientnet",
             "dinov2": ("hf_vit", "DINOv2Encoder"), "clip": ("hf_vit", "CLIPEncoder")}
 
 __all__ = ["ENCODERS", "INFERENCE_DTYPES", "MODES", "PRETRAINED_MODES", "Encoder", "build_encoder",
-           "images_to_tensor", "param_groups", "set_inference_dtype", "state_dict_sha256"]
+           "param_groups", "set_inference_dtype", "state_dict_sha256"]
 
 
 def encoder_class(name: str) -> type[Encoder]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import abc
 
-import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -79,10 +78,6 @@ class Encoder(nn.Module, abc.ABC):
 
     def trainable_parameters(self) -> list[nn.Parameter]:
         return [p for p in self.parameters() if p.requires_grad]
-
-
-def images_to_tensor(images: np.ndarray, device: str | torch.device = "cpu") -> torch.Tensor:
-    return torch.as_tensor(np.ascontiguousarray(images), device=device)
 
 
 def resize_crop(images: torch.Tensor, resize: int, crop: int,

@@ -43,13 +43,14 @@ NO_LEAD = (200.0, 30.0)  # gap and lead speed Highway-v0 reports when no car is 
 R_RANDOM, R_MAX = -37.4, 2780.0
 
 
-class CarlaHighwayEnv(gym.Env):
+class CarlaHighwayEnv(interface.DrivingContract, gym.Env):
     metadata = {"render_modes": ["rgb_array"], "render_fps": int(1 / (rules.DT * rules.ACTION_REPEAT))}
     score_bounds = (R_RANDOM, R_MAX)
 
     def __init__(self, shift: str | ShiftSpec = "id", image_size: int = 224, render_mode: str | None = None,
                  host: str | None = None, port: int = supervisor.DEFAULT_PORT, carla_cmd: str | None = None,
-                 privileged: bool = False, timeout: float = 10.0, tm_port: int = 8000, suite: str = "driving-v1"):
+                 privileged: bool = False, timeout: float = 10.0, tm_port: int = 8000,
+                 suite: str = interface.DrivingContract.default_suite):
         interface.check_make_args(image_size, render_mode)
         if not isinstance(port, int) or not 0 < port < 65536:
             raise UserError(f"port={port!r}: accepted: an integer from 1 to 65535")
@@ -61,7 +62,7 @@ class CarlaHighwayEnv(gym.Env):
         self.port, self.carla_cmd, self.timeout, self.tm_port = port, carla_cmd, float(timeout), tm_port
         self.where = f"{self.host}:{self.port}"
         self.image_size, self.render_mode, self._privileged = image_size, render_mode, privileged
-        self.observation_space, self.action_space = interface.spaces(image_size, privileged)
+        self.observation_space, self.action_space = self.make_spaces(image_size=image_size, privileged=privileged)
         # Nothing connects or launches before the first reset: making an env to read its spaces is free.
         self._server: supervisor.ServerProcess | None = None
         self._client = self._world = self._map = self._spawns = self._ego = self._image = self._scenario = None
@@ -82,7 +83,7 @@ class CarlaHighwayEnv(gym.Env):
                 if not self.carla_cmd or attempt:
                     raise
         self.monitor, self._steps, self._scenario = rules.TerminationMonitor(), 0, scenario
-        return self._observation(), {"scenario": scenario}
+        return self._observation(), {"scenario": scenario, "is_success": False}
 
     def step(self, action):
         if self._scenario is None:
@@ -111,7 +112,7 @@ class CarlaHighwayEnv(gym.Env):
         reward = rules.step_reward(speeds, (steer, throttle), intensity)
         truncated = self._steps >= rules.MAX_AGENT_STEPS and reason is None
         info = {"collision_intensity": intensity, "speed": speed, "end": reason, "lane_offset": lane_offset,
-                "success": truncated}
+                "is_success": truncated}
         return obs, float(reward), reason is not None, truncated, info
 
     def render(self):

@@ -33,18 +33,18 @@ from pvmbench.shifts.spec import ShiftSpec
 from pvmbench.shifts.weather import DrivingShift, validate_weather
 
 # Mean returns over 50 `id` episodes each (seeds 0-49; random -8.80 +- 7.43, scripted 800.73 +- 12.59 s.e.m.), measured with
-# `python -m pvmbench.envs.driving.measure_bounds`: the uniform random policy and the scripted
+# `python -m pvmbench.benchmark.measure_bounds --env pvmbench/Highway-v0`: the uniform random policy and the scripted
 # driver (lane keeping + IDM). See README "Score bounds".
 R_RANDOM = -8.80
 R_SCRIPTED = 800.73
 
 
-class HighwayEnv(gym.Env):
+class HighwayEnv(interface.DrivingContract, gym.Env):
     metadata = {"render_modes": ["rgb_array"], "render_fps": int(1 / (rules.DT * rules.ACTION_REPEAT))}
     score_bounds = (R_RANDOM, R_SCRIPTED)
 
     def __init__(self, shift: str | ShiftSpec = "id", image_size: int = 224, render_mode: str | None = None,
-                 privileged: bool = False, suite: str = "driving-v1"):
+                 privileged: bool = False, suite: str = interface.DrivingContract.default_suite):
         interface.check_make_args(image_size, render_mode)
         self.shift = DrivingShift(shift, suite)
         traffic = self.shift.suite.data.get("traffic", {})
@@ -56,7 +56,7 @@ class HighwayEnv(gym.Env):
         self._renderer: rendering.OffscreenRenderer | None = None
         self._texture: np.ndarray | None = None
         self._scenario: dict | None = None
-        self.observation_space, self.action_space = interface.spaces(image_size, privileged)
+        self.observation_space, self.action_space = self.make_spaces(image_size=image_size, privileged=privileged)
 
     # -- gymnasium API -------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
@@ -78,7 +78,7 @@ class HighwayEnv(gym.Env):
         self.monitor = rules.TerminationMonitor()
         self._steps, self._scenario = 0, scenario
         self._place()
-        return self._observation(), {"scenario": scenario}
+        return self._observation(), {"scenario": scenario, "is_success": False}
 
     def step(self, action):
         if self._scenario is None:
@@ -99,7 +99,7 @@ class HighwayEnv(gym.Env):
         self._place()
         truncated = self._steps >= rules.MAX_AGENT_STEPS and reason is None
         info = {"collision_intensity": intensity, "speed": self.ego.speed, "end": reason,
-                "lane_offset": self._lane_offset(), "success": truncated}
+                "lane_offset": self._lane_offset(), "is_success": truncated}
         return self._observation(), float(reward), reason is not None, truncated, info
 
     def render(self):

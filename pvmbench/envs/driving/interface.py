@@ -1,4 +1,4 @@
-"""What every driving backend shares with its users: the make-time checks, the spaces and the action.
+"""What every driving backend shares with its users: the env contract, make-time checks, spaces and action.
 
 Highway-v0 and CarlaHighway-v0 must accept the same arguments and actions and expose the same spaces,
 so that an agent trained on one evaluates on the other; they take them from here.
@@ -10,6 +10,7 @@ import gymnasium as gym
 import numpy as np
 
 from pvmbench.errors import UserError
+from pvmbench.shifts.weather import load_driving_suite
 
 MIN_IMAGE, MAX_IMAGE = 64, 512
 PRIVILEGED_DIM = 6  # [y, heading, speed, lane_y, gap, lead_v], lane-relative
@@ -38,3 +39,17 @@ def parse_action(action) -> tuple[float, float]:
         raise ValueError(f"action must be 2 finite numbers in [-1, 1], got {action!r}")
     steer, throttle = np.clip(action, -1.0, 1.0)
     return float(steer), float(throttle)
+
+
+class DrivingContract:
+    """The pvmbench env contract's class attributes (envs/contract.py), the same for every driving backend."""
+
+    default_suite = "driving-v1"
+    expert_agent = "scripted-driver"
+    train_level = "train"
+    load_suite = staticmethod(load_driving_suite)
+
+    @classmethod
+    def make_spaces(cls, image_size: int = 224, privileged: bool = False,
+                    **_other_make_kwargs) -> tuple[gym.spaces.Dict, gym.spaces.Box]:
+        return spaces(image_size, privileged)

@@ -1,4 +1,8 @@
-"""pvmbench/TableTopPick-v0: pick the target object and lift it to a visible goal marker."""
+"""pvmbench/TableTopPick-v0: pick the target object and lift it to a visible goal marker.
+
+It keeps the pvmbench env contract (envs/contract.py): score bounds, suite, spaces, expert and training
+level are class attributes; the scenario and `is_success` are in `info`.
+"""
 
 from __future__ import annotations
 
@@ -27,9 +31,8 @@ SUBSTEPS = int(round(1.0 / (CONTROL_HZ * PHYSICS_TIMESTEP)))
 CAMERAS = ("wrist", "front")
 MIN_IMAGE, MAX_IMAGE = 64, 512
 # Mean return of the uniform random policy over 200 ID episodes (seeds 0-199; 7.951 +- 0.431 s.e.m.), measured with
-# `python -m pvmbench.envs.tabletop.measure_bounds`; see README "Score bounds".
+# `python -m pvmbench.benchmark.measure_bounds`; see README "Score bounds".
 R_RANDOM = 7.95
-PRIVILEGED_KEYS = ("tcp", "object", "goal", "finger_width", "grasped", "object_height")
 PRIVILEGED_DIM = 12
 MAX_SANE_VELOCITY = 200.0  # m/s or rad/s: nothing in this task moves like that unless physics blew up
 
@@ -41,6 +44,10 @@ class PhysicsDivergedError(RuntimeError):
 class TableTopPickEnv(gym.Env):
     metadata = {"render_modes": ["rgb_array"], "render_fps": CONTROL_HZ}
     score_bounds = (R_RANDOM, rw.R_MAX)
+    default_suite = "tabletop-v1"
+    expert_agent = "scripted"
+    train_level = "id"
+    load_suite = staticmethod(load_tabletop_suite)
 
     def __init__(
         self,
@@ -51,7 +58,7 @@ class TableTopPickEnv(gym.Env):
         render_mode: str | None = None,
         proprio: bool = False,
         privileged: bool = False,
-        suite: str = "tabletop-v1",
+        suite: str = default_suite,
     ):
         if not isinstance(image_size, int) or not MIN_IMAGE <= image_size <= MAX_IMAGE:
             raise UserError(f"image_size={image_size!r}: accepted: an integer from {MIN_IMAGE} to {MAX_IMAGE}")
@@ -60,7 +67,7 @@ class TableTopPickEnv(gym.Env):
         if render_mode not in (None, "rgb_array"):
             raise UserError(f"render_mode={render_mode!r}: accepted: None, 'rgb_array'")
         suite_obj = load_tabletop_suite(suite)
-        assets = _object_assets(objects, suite)
+        assets = _object_assets(objects, suite_obj)
         self.shift = TableTopShift(shift, objects, [a.name for a in assets], suite_obj)
         if objects == "ycb":
             _require_objects_for_level(self.shift)
@@ -77,15 +84,20 @@ class TableTopPickEnv(gym.Env):
         self._steps = 0
         self._target_slot_geom = -1
 
-        spaces: dict[str, gym.Space] = {
-            "image": gym.spaces.Box(0, 255, (image_size, image_size, 3), np.uint8),
-        }
+        self.observation_space, self.action_space = self.make_spaces(image_size=image_size, proprio=proprio,
+                                                                     privileged=privileged)
+
+    @classmethod
+    def make_spaces(cls, image_size: int = 224, proprio: bool = False, privileged: bool = False,
+                    **_other_make_kwargs) -> tuple[gym.spaces.Dict, gym.spaces.Box]:
+        """The spaces of an env made with these kwargs: the wrist (or front) image, optional joint
+        proprioception and, for oracles only, privileged state; the action is [dx, dy, dz, grip] in [-1, 1]."""
+        spaces: dict[str, gym.Space] = {"image": gym.spaces.Box(0, 255, (image_size, image_size, 3), np.uint8)}
         if proprio:
             spaces["proprio"] = gym.spaces.Box(-np.inf, np.inf, (12,), np.float32)
         if privileged:
             spaces["privileged"] = gym.spaces.Box(-np.inf, np.inf, (PRIVILEGED_DIM,), np.float32)
-        self.observation_space = gym.spaces.Dict(spaces)
-        self.action_space = gym.spaces.Box(-1.0, 1.0, (4,), np.float32)
+        return gym.spaces.Dict(spaces), gym.spaces.Box(-1.0, 1.0, (4,), np.float32)
 
     # -- gymnasium API -------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
@@ -96,7 +108,7 @@ class TableTopPickEnv(gym.Env):
             scenario = self.shift.sample(scenario_seed)
         self._load_scenario(scenario)
         obs = self._observation()
-        return obs, {"scenario": scenario, "success": False, "is_grasped": False}
+        return obs, {"scenario": scenario, "is_success": False, "is_grasped": False}
 
     def step(self, action):
         if self._scenario is None:
@@ -119,7 +131,7 @@ class TableTopPickEnv(gym.Env):
         to_obj, to_goal = float(np.linalg.norm(tcp - obj)), float(np.linalg.norm(obj - goal))
         last = self._steps >= rw.EPISODE_STEPS
         reward = rw.step_reward(to_obj, to_goal, grasped, last)
-        info = {"success": rw.is_success(to_goal), "is_grasped": grasped}
+        info = {"is_success": bool(rw.is_success(to_goal)), "is_grasped": grasped}
         return self._observation(), reward, False, last, info
 
     def render(self):
@@ -196,7 +208,7 @@ class TableTopPickEnv(gym.Env):
         return obs
 
 
-def _object_assets(objects: str, suite: str) -> tuple[ObjectAsset, ...]:
+def _object_assets(objects: str, suite) -> tuple[ObjectAsset, ...]:
     if objects == "procedural":
         from pvmbench.envs.tabletop.procedural_objects import procedural_objects
 
@@ -204,7 +216,7 @@ def _object_assets(objects: str, suite: str) -> tuple[ObjectAsset, ...]:
     if objects == "ycb":
         from pvmbench.envs.tabletop.ycb import load_ycb_objects
 
-        splits = load_tabletop_suite(suite).data["objects"]["ycb"]
+        splits = suite.data["objects"]["ycb"]
         return tuple(load_ycb_objects(splits["id"] + splits["heldout"]))
     raise UserError(f"objects={objects!r}: accepted: procedural, ycb")
 

@@ -14,7 +14,6 @@ import pathlib
 
 PANDA_ASSETS = pathlib.Path(__file__).parent / "assets" / "panda"
 
-ARM_JOINTS = tuple(f"panda_joint{i}" for i in range(1, 8))
 FINGER_JOINTS = ("panda_finger_left", "panda_finger_right")
 FINGER_MAX = 0.04  # metres of travel per finger: an 8 cm maximum opening
 

@@ -62,8 +62,11 @@ def load_ycb_objects(
         gaps = _missing_files(base / name / "google_16k")
         (missing if gaps else usable).append((name, gaps))
     if missing:
-        listed = "; ".join(f"{name} ({gaps})" for name, gaps in missing)
-        warnings.warn(f"YCB objects skipped, not found under {base}: {listed}", UserWarning, stacklevel=2)
+        # One short line: a directory with a handful of objects would otherwise list dozens of names.
+        first = ", ".join(f"{name} ({gaps})" for name, gaps in missing[:3])
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        warnings.warn(f"{len(missing)} of {len(names)} YCB objects not found under {base}, skipped: {first}{more}",
+                      UserWarning, stacklevel=2)
     if not usable:
         raise UserError(
             f"none of the requested YCB objects were found in {base} (expected the layout {LAYOUT}); "
