@@ -110,7 +110,11 @@ def eval_command(
 def train_command(
     algo: str = typer.Option("bc", help="Training algorithm: bc (behaviour cloning of the scripted expert)."),
     env: str = typer.Option(DEFAULT_ENV, help="Env id."),
-    encoder: str = typer.Option("cnn", help="cnn, efficientnet-lite0, dinov2 or clip."),
+    encoder: str = typer.Option("cnn", help="cnn, efficientnet-lite0, dinov2, clip, hf:<hub id or directory>, or any "
+                                            "registered encoder (`pvmbench encoders` lists them)."),
+    encoder_option: list[str] = typer.Option([], "--encoder-option", metavar="KEY=VALUE",
+                                             help="Encoder option, repeatable, e.g. features=cls or trainable_blocks=2 "
+                                                  "(VALUE is parsed as JSON if it can be)."),
     mode: str = typer.Option("scratch", help="scratch (cnn), frozen, partial or full."),
     demos: int = typer.Option(60, help="Expert episodes to clone (cached on disk)."),
     steps: int = typer.Option(1500, help="Gradient steps."),
@@ -127,25 +131,35 @@ def train_command(
         raise UserError(f"--algo {algo!r}: accepted: bc")
     from pvmbench.agents.bc.train import BCConfig, train_bc
 
-    result = train_bc(BCConfig(env=env, encoder=encoder, mode=mode, demos=demos, steps=steps, batch=batch,
+    result = train_bc(BCConfig(env=env, encoder=encoder, mode=mode, encoder_options=_parse_kwargs(encoder_option, "--encoder-option"), demos=demos, steps=steps, batch=batch,
                                image_size=image_size, seed=seed, demo_seed=demo_seed, device=device),
                        out, progress=progress)
     typer.echo(f"wrote {result['out']} ({result['label']}, {result['frames']} frames, final loss {result['final_loss']:.4f})")
 
 
-def _parse_kwargs(items: list[str]) -> dict:
+def _parse_kwargs(items: list[str], flag: str = "--env-kwarg") -> dict:
     import json
 
     out = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise UserError(f"--env-kwarg {item!r}: accepted: KEY=VALUE")
+            raise UserError(f"{flag} {item!r}: accepted: KEY=VALUE")
         try:
             out[key.strip()] = json.loads(value)
         except ValueError:
             out[key.strip()] = value
     return out
+
+
+@app.command("encoders")
+def encoders_command() -> None:
+    """List the encoders `--encoder` accepts: built-in, registered, and from installed packages' entry points."""
+    from pvmbench.agents.encoders import available_encoders
+
+    for name, source in available_encoders().items():
+        typer.echo(f"{name:24s} {source}")
+    typer.echo(f"{'hf:<hub id or directory>':24s} any Hugging Face vision backbone (pvmbench[hf])")
 
 
 @app.command("agents")

@@ -14,7 +14,7 @@ class BCAgent:
     def __init__(self, checkpoint: dict, observation_space, action_space, num_envs: int):
         config = checkpoint["config"]
         self.device = torch.device(checkpoint.get("device", "cpu"))
-        encoder = build_encoder(config["encoder"], config["mode"])
+        encoder = build_encoder(config["encoder"], config["mode"], **config.get("encoder_options", {}))
         expected = config.get("encoder_identity", {}).get("sha256")
         if config["mode"] == "frozen" and expected and encoder.identity().get("sha256") != expected:
             raise UserError(f"checkpoint's frozen {config['encoder']} weights have sha256 {expected[:12]}, but the "

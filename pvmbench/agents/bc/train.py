@@ -22,15 +22,17 @@ from tqdm import tqdm
 from pvmbench.agents.bc.demos import collect
 from pvmbench.agents.bc.policy import BCPolicy
 from pvmbench.agents.checkpoint import save_checkpoint
-from pvmbench.agents.encoders import build_encoder, param_groups
+from pvmbench.agents.encoders import build_encoder, encoder_label, param_groups
+from pvmbench.envs import DEFAULT_ENV
 from pvmbench.errors import UserError
 
 
 @dataclasses.dataclass
 class BCConfig:
-    env: str = "pvmbench/TableTopPick-v0"
-    encoder: str = "cnn"
+    env: str = DEFAULT_ENV
+    encoder: str = "cnn"  # a registered name or an adapter spec such as hf:/path/to/model_dir
     mode: str = "scratch"
+    encoder_options: dict = dataclasses.field(default_factory=dict)
     demos: int = 60
     steps: int = 1500
     batch: int = 64
@@ -52,7 +54,7 @@ def train_bc(cfg: BCConfig, out: pathlib.Path, progress: bool = True) -> dict:
     device = _device(cfg.device)
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
-    encoder = build_encoder(cfg.encoder, cfg.mode)  # before the demos: a bad name fails in a second, not minutes
+    encoder = build_encoder(cfg.encoder, cfg.mode, **cfg.encoder_options)  # before the demos: a bad name fails in a second, not minutes
     data = collect(cfg.env, cfg.demos, cfg.demo_seed, cfg.image_size, progress=progress)
     images = torch.as_tensor(data["images"], device=device)
     actions = torch.as_tensor(data["actions"], device=device)
@@ -60,7 +62,8 @@ def train_bc(cfg: BCConfig, out: pathlib.Path, progress: bool = True) -> dict:
     head_params = list(policy.head.parameters())
     optimizer = torch.optim.AdamW(param_groups(encoder, head_params, cfg.lr, cfg.pretrained_lr), weight_decay=1e-4)
     losses: list[float] = []
-    bar = tqdm(total=cfg.steps, desc=f"bc {cfg.encoder}/{cfg.mode}", unit="step", disable=not progress,
+    label = f"{encoder_label(cfg.encoder)}/{cfg.mode}"
+    bar = tqdm(total=cfg.steps, desc=f"bc {label}", unit="step", disable=not progress,
                dynamic_ncols=True)
     if cfg.mode == "frozen":
         features = _encode_all(encoder, images, progress)
@@ -83,10 +86,11 @@ def train_bc(cfg: BCConfig, out: pathlib.Path, progress: bool = True) -> dict:
     state = {f"head.{k}": v for k, v in policy.head.state_dict().items()}
     if cfg.mode != "frozen":
         state.update({f"encoder.{k}": v for k, v in encoder.state_dict().items()})
-    label = f"{cfg.encoder}/{cfg.mode}"
     save_checkpoint(
         out, agent="bc", env=cfg.env,
-        config={"encoder": cfg.encoder, "mode": cfg.mode, "hidden": cfg.hidden, "action_dim": int(actions.shape[1]),
+        # The encoder spec and options rebuild it; a frozen pretrained encoder is stored as its identity
+        # (source and sha256), never as a copy of its weights.
+        config={"encoder": cfg.encoder, "encoder_options": dict(cfg.encoder_options), "mode": cfg.mode, "hidden": cfg.hidden, "action_dim": int(actions.shape[1]),
                 "env_kwargs": {"image_size": cfg.image_size}, "encoder_identity": encoder.identity()},
         state_dict=state,
         meta={"label": label, "algo": "bc", "demos": cfg.demos, "frames": len(images), "steps": cfg.steps,

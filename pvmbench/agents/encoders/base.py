@@ -27,6 +27,8 @@ class Encoder(nn.Module, abc.ABC):
     input_size: int  # the native square input size its preprocessing produces
     pretrained: bool = True
     inference_dtype: str = "float32"  # "bfloat16": forward runs under autocast (set_inference_dtype)
+    spec: str | None = None  # how build_encoder named it, and its options: what a checkpoint stores
+    options: dict | None = None
 
     def __init__(self, mode: str, trainable_blocks: int | None = None):
         super().__init__()
@@ -51,6 +53,25 @@ class Encoder(nn.Module, abc.ABC):
     def identity(self) -> dict:
         """Where the pretrained weights came from: name or path, and a sha256 of the state dict."""
 
+    # -- optional, for the attention analysis: an encoder offers one or both --------------------------
+    def spatial_features(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Preprocessed input -> (its last spatial feature map (B, C, h, w), features (B, feature_dim)), the
+        map on the autograd path to the features: what Grad-CAM weights. Encoders without one raise."""
+        raise NotImplementedError(f"encoder {self.name!r} exposes no spatial feature map")
+
+    def cls_attention(self, x: torch.Tensor) -> torch.Tensor:
+        """Preprocessed input -> (B, g, g) last-layer attention from the CLS token to each patch, head mean.
+        Only encoders with their own attention implement it; others raise."""
+        raise NotImplementedError(f"encoder {self.name!r} has no attention of its own")
+
+    @property
+    def has_spatial_map(self) -> bool:
+        return type(self).spatial_features is not Encoder.spatial_features
+
+    @property
+    def has_attention(self) -> bool:
+        return type(self).cls_attention is not Encoder.cls_attention
+
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         x = self.preprocess(images)
         # Features come back float32 under bf16 autocast too, so heads and losses need no casts.
@@ -65,12 +86,18 @@ class Encoder(nn.Module, abc.ABC):
         for p in self.parameters():
             p.requires_grad = self.mode in ("full", "scratch")
         if self.mode == "partial":
-            for block in self.blocks()[-int(self.trainable_blocks or 0):]:
+            for block in self.partial_blocks():
                 for p in block.parameters():
                     p.requires_grad = True
         if self.mode == "frozen":
             self.eval()
         return self
+
+    def partial_blocks(self) -> list[nn.Module]:
+        """The blocks `partial` trains: the last `trainable_blocks`, or the last third (4 of a ViT's 12)."""
+        blocks = self.blocks()
+        n = int(self.trainable_blocks) if self.trainable_blocks else max(1, -(-len(blocks) // 3))
+        return blocks[-n:] if n > 0 else []
 
     def train(self, mode: bool = True) -> Encoder:
         # A frozen encoder stays in eval mode even when the agent around it trains.

@@ -55,6 +55,11 @@ class CNNEncoder(Encoder):
             x = stage(x)
         return x.flatten(1)
 
+    def spatial_features(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        for stage in self.stages:
+            x = stage(x)
+        return x, x.flatten(1)
+
     def blocks(self) -> list[nn.Module]:
         return list(self.stages)
 

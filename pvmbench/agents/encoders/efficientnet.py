@@ -73,6 +73,10 @@ class EfficientNetLite0Encoder(Encoder):
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.model.extract_features(x).mean(dim=(2, 3))
 
+    def spatial_features(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        fmap = self.model.extract_features(x)  # the head conv's 7 x 7 map at 224 px
+        return fmap, fmap.mean(dim=(2, 3))
+
     def blocks(self) -> list[nn.Module]:
         # The head is a conv and its BatchNorm; the ModuleList groups them without re-registering them.
         return [*self.model._blocks, nn.ModuleList([self.model._conv_head, self.model._bn1])]

@@ -45,8 +45,10 @@ def _quiet_transformers():
             hf_logging.enable_progress_bar()
 
 
-def load_pretrained(model_class_name: str, source: str, label: str, default: str) -> nn.Module:
-    """Load offline, or raise a one-line UserError saying how to get the weights."""
+def load_pretrained(model_class_name: str, source: str, label: str, default: str,
+                    optional: tuple[str, ...] = ()) -> nn.Module:
+    """Load offline, or raise a one-line UserError saying how to get the weights. A submodule named in
+    `optional` (e.g. "pooler") whose weights the checkpoint lacks is removed rather than left random."""
     try:
         import transformers
     except ImportError:
@@ -68,6 +70,10 @@ def load_pretrained(model_class_name: str, source: str, label: str, default: str
         raise UserError(f"{label} weights {source!r} are not in the Hugging Face cache and no hub is "
                         f"reachable; download them once with `hf download {source}` on a machine with "
                         "internet, or pass a local directory saved with save_pretrained") from None
+    for name in optional:
+        if any(k.startswith(f"{name}.") for k in info["missing_keys"]) and getattr(model, name, None) is not None:
+            setattr(model, name, None)
+            info["missing_keys"] = [k for k in info["missing_keys"] if not k.startswith(f"{name}.")]
     if info["missing_keys"]:
         # transformers would silently initialise them at random: a benchmark of random weights.
         missing = sorted(info["missing_keys"])
@@ -111,6 +117,13 @@ class _HFViTEncoder(Encoder):
 
     def identity(self) -> dict:
         return {"name": self.name, "source": self.source, "sha256": state_dict_sha256(self)}
+
+    def cls_attention(self, x: torch.Tensor) -> torch.Tensor:
+        # Fused attention kernels do not return weights; eager attention computes the same thing.
+        self.model.set_attn_implementation("eager")
+        attn = self.model(pixel_values=x, output_attentions=True).attentions[-1]  # (B, heads, T, T)
+        side = self.input_size // self.model.config.patch_size
+        return attn[:, :, 0, 1:1 + side * side].mean(dim=1).reshape(-1, side, side)
 
 
 class DINOv2Encoder(_HFViTEncoder):
