@@ -8,7 +8,13 @@ import textwrap
 import pytest
 import torch
 
-from pvmbench.agents.encoders import Encoder, available_encoders, build_encoder, encoder_label, register_encoder
+from pvmbench.agents.encoders import (
+    Encoder,
+    available_encoders,
+    build_encoder,
+    encoder_label,
+    register_encoder,
+)
 from pvmbench.agents.encoders import registry as encoder_registry
 from pvmbench.errors import UserError
 from tests.fixtures.hf_models import save_tiny_convnext, save_tiny_vit
