@@ -34,6 +34,7 @@ from tests.perf.encoder_models import (
     THREADS,
     threads,  # noqa: F401  (autouse: pins torch threads)
 )
+from tests.perf.interleave import interleaved, repeated
 
 pytestmark = pytest.mark.perf
 ENV = "pvmbench/TableTopPick-v0"
@@ -116,24 +117,15 @@ def test_act_images_per_second(benchmark, tmp_path_factory, name, size, batch, d
     act()
     reps = max(1, math.ceil(0.3 / (time.perf_counter() - start)))  # rounds of 0.3 s at least
     parts = {"bare": bare, "act": act, "preprocess": preprocess, "head": head}
-    times: dict[str, list[float]] = {k: [] for k in parts}
-
-    def round_():
-        # Interleaved, so load from elsewhere on the machine hits every part alike.
-        for key, fn in parts.items():
-            start = time.perf_counter()
-            for _ in range(reps):
-                fn()
-            times[key].append((time.perf_counter() - start) / reps)
-
-    benchmark.pedantic(round_, rounds=3, iterations=1, warmup_rounds=1)
-    median = {k: sorted(v)[len(v) // 2] for k, v in times.items()}
+    sides = {k: repeated(fn, reps) for k, fn in parts.items()}
+    rounds = interleaved(benchmark, sides, rounds=3)
+    median = {k: rounds.median(k) / reps for k in parts}  # seconds per call
     rate = {k: batch / median[k] for k in ("bare", "act")}
-    ratio = rate["bare"] / rate["act"]
+    ratio = rounds.ratio("act", "bare")  # bare images/s / act images/s, paired by round
     RESULTS[(name, size, batch, dtype)] = rate["act"]
-    benchmark.extra_info.update(act_images_per_s=rate["act"], bare_images_per_s=rate["bare"], act_over_bare=ratio,
-                                preprocess_ms=1000 * median["preprocess"], head_ms=1000 * median["head"],
-                                image_size=side, threads=THREADS)
+    benchmark.extra_info.update(act_images_per_s=rate["act"], bare_images_per_s=rate["bare"],
+                                agent_act_vs_bare_forward=ratio, preprocess_ms=1000 * median["preprocess"],
+                                head_ms=1000 * median["head"], image_size=side, threads=THREADS)
     line = (f"\n[{name}, {side} px, batch {batch}, {dtype}, {THREADS} thr] act {rate['act']:.1f} images/s, "
             f"bare {rate['bare']:.1f} images/s, act/bare x{ratio:.2f} (preprocess {1000 * median['preprocess']:.2f}"
             f" ms, head {1000 * median['head']:.2f} ms, call {1000 * median['act']:.2f} ms)")

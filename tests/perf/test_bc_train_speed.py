@@ -36,6 +36,7 @@ from tests.perf.encoder_models import (
     THREADS,
     threads,  # noqa: F401  (autouse: pins torch threads)
 )
+from tests.perf.interleave import interleaved, repeated
 
 pytestmark = pytest.mark.perf
 ACTION_DIM = 4
@@ -96,20 +97,10 @@ def test_bc_steps_per_second(benchmark, config, batch):
     start = time.perf_counter()
     step()
     reps = max(1, math.ceil(0.3 / (time.perf_counter() - start)))  # rounds of 0.3 s at least
-    times: dict[str, list[float]] = {"step": [], "bare": []}
-
-    def round_():
-        # Interleaved, so load from elsewhere on the machine hits both alike.
-        for key, fn in (("bare", bare), ("step", step)):
-            start = time.perf_counter()
-            for _ in range(reps):
-                fn()
-            times[key].append((time.perf_counter() - start) / reps)
-
-    benchmark.pedantic(round_, rounds=3, iterations=1, warmup_rounds=1)
+    rounds = interleaved(benchmark, {"bare": repeated(bare, reps), "step": repeated(step, reps)}, rounds=3)
     bar.close()
-    rate = {k: 1 / sorted(v)[len(v) // 2] for k, v in times.items()}  # median round
-    ratio = rate["bare"] / rate["step"]
+    rate = {k: reps / rounds.median(k) for k in ("bare", "step")}
+    ratio = rounds.ratio("step", "bare")  # bare/s over steps/s, paired by round
     benchmark.extra_info.update(steps_per_s=rate["step"], bare_per_s=rate["bare"], step_over_bare=ratio,
                                 threads=THREADS)
     baseline = "head fwd+bwd" if mode == "frozen" else "encoder fwd+bwd"

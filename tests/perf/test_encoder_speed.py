@@ -12,8 +12,6 @@ Run: HF_HUB_OFFLINE=1 pytest tests/perf/test_encoder_speed.py --benchmark-enable
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import torch
 
@@ -23,6 +21,7 @@ from tests.perf.encoder_models import (
     THREADS,
     threads,  # noqa: F401  (autouse: pins torch threads)
 )
+from tests.perf.interleave import interleaved
 
 pytestmark = pytest.mark.perf
 RESULTS: dict[tuple[str, int, str], float] = {}
@@ -48,7 +47,6 @@ def test_encoder_images_per_second(benchmark, name, batch, dtype):
     # Exactly what preprocess hands the model (channels-last from the HWC images, which convs run faster on).
     pixels = enc.preprocess(images)
     reps = 8 if batch == 1 else 1  # rounds of a few tenths of a second at least
-    times = {"bare": [], "encoder": []}
     autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=dtype == "bfloat16")
 
     def bare():
@@ -61,19 +59,14 @@ def test_encoder_images_per_second(benchmark, name, batch, dtype):
             for _ in range(reps):
                 enc(images)
 
-    def round_():
-        # Interleaved, so load from elsewhere on the machine hits both sides alike.
-        for key, fn in (("bare", bare), ("encoder", whole)):
-            start = time.perf_counter()
-            fn()
-            times[key].append(time.perf_counter() - start)
-
-    benchmark.pedantic(round_, rounds=3, iterations=1, warmup_rounds=1)
-    rate = {k: batch * reps / sorted(v)[len(v) // 2] for k, v in times.items()}  # median round
+    rounds = interleaved(benchmark, {"bare": bare, "encoder": whole}, rounds=3)
+    rate = {k: batch * reps / rounds.median(k) for k in ("bare", "encoder")}
+    overhead = rounds.ratio("encoder", "bare")  # bare images/s / encoder images/s, paired by round
     RESULTS[(name, batch, dtype)] = rate["encoder"]
-    benchmark.extra_info.update({f"{k}_images_per_s": r for k, r in rate.items()})
+    benchmark.extra_info.update({f"{k}_images_per_s": r for k, r in rate.items()},
+                                encoder_call_vs_bare_forward=overhead)
     line = (f"\n[{name}, batch {batch}, {dtype}, {THREADS} thr] encoder {rate['encoder']:.1f} images/s, "
-            f"bare model {rate['bare']:.1f} images/s, overhead x{rate['bare'] / rate['encoder']:.2f}")
+            f"bare model {rate['bare']:.1f} images/s, overhead x{overhead:.2f}")
     if dtype == "bfloat16" and (name, batch, "float32") in RESULTS:
         line += f"; bfloat16/float32 x{rate['encoder'] / RESULTS[(name, batch, 'float32')]:.2f}"
     print(line)
