@@ -1,5 +1,7 @@
 """PVM analyses of trained agents: forgetting, invariance and attention (``pvmbench analyze``).
 
-Computing lives in forgetting.py, invariance.py and attention.py (each returns a DataFrame);
-figures.py draws them; cli.py writes a CSV and a PNG per analysis.
+Every number comes with its 95% CI and the floor, chance level or null it must beat.
+Computing lives in forgetting.py, invariance.py and attention.py (each returns DataFrames), on the
+metrics in cka.py, knn.py, retrieval.py, overlap.py and occlusion.py, with intervals from stats.py;
+figures.py and attention_figures.py draw them; cli.py writes the CSVs and PNGs.
 """

@@ -1,4 +1,6 @@
-"""`pvmbench analyze forgetting|invariance|attention`: each writes <name>.csv and <name>.png to --out."""
+"""`pvmbench analyze forgetting|invariance|attention`: each writes to --out <name>.csv (the summary: each
+number with its CI and its floor), <name>.png, and for invariance and attention <name>_frames.csv (one row
+per frame) and, for attention, attention_scores.png."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from pvmbench.errors import UserError
 analyze_app = typer.Typer(no_args_is_help=True, help="PVM analyses of bc checkpoints: forgetting, invariance, attention.")
 
 CHECKPOINTS = typer.Option(..., "--checkpoint", metavar="PATH", help="A bc checkpoint (.pt); repeatable.")
-OUT = typer.Option(pathlib.Path("results/analysis"), help="Directory for the CSV and PNG.")
+OUT = typer.Option(pathlib.Path("results/analysis"), help="Directory for the CSVs and PNGs.")
 
 
 @contextlib.contextmanager
@@ -55,11 +57,37 @@ def _shifts(env_id: str, env_kwargs: dict, levels: str, severities: str, extra: 
     return out
 
 
-def _write(table, figure, out: pathlib.Path, name: str, *args) -> None:
+def _conditions(env_id: str, env_kwargs: dict, levels: str, severities: str) -> list:
+    """Invariance conditions: each --levels item, with an optional :camera or :no-camera suffix that
+    keeps only that part of the level's appearance, then the severity ladder (every factor)."""
+    from pvmbench.analysis.invariance import ID_RESAMPLE, SUBSETS, Condition
+
+    plain, subsets = [], []
+    for item in (v.strip() for v in levels.split(",")):
+        if not item:
+            continue
+        name, subset = item.rsplit(":", 1) if ":" in item and item.rsplit(":", 1)[1] in SUBSETS else (item, "")
+        if subset and name == "id":
+            raise UserError(f"--levels {item!r}: id's appearance is the reference; accepted: a shifted level")
+        plain.append(name)
+        subsets.append(subset)
+    if not plain and not severities.strip():
+        raise UserError("--levels and --severities are both empty: give at least one level")
+    shifts = _shifts(env_id, env_kwargs, ",".join(plain), "", extra=(ID_RESAMPLE,)) if plain else []
+    ladder = _shifts(env_id, env_kwargs, "", severities) if severities.strip() else []
+    return [Condition(s, sub) for s, sub in zip(shifts, subsets, strict=True)] + [Condition(s) for s in ladder]
+
+
+def _write(out: pathlib.Path, tables: dict, figures: dict) -> None:
+    """tables: {file stem: DataFrame}; figures: {file stem: (draw function, its arguments but the path)}."""
     out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / f"{name}.csv", index=False, float_format="%.4f")
-    figure(*args, out / f"{name}.png")
-    typer.echo(f"wrote {out / f'{name}.csv'} and {out / f'{name}.png'}")
+    written = []
+    for stem, table in tables.items():
+        table.to_csv(out / f"{stem}.csv", index=False, float_format="%.4g")
+        written.append(out / f"{stem}.csv")
+    for stem, (draw, args) in figures.items():
+        written.append(draw(*args, out / f"{stem}.png"))
+    typer.echo("wrote " + ", ".join(str(p) for p in written))
 
 
 @analyze_app.command("forgetting")
@@ -72,7 +100,8 @@ def forgetting_command(
     out: pathlib.Path = OUT,
     progress: bool = typer.Option(True, help="Show the progress bar."),
 ) -> None:
-    """k-NN accuracy and linear CKA of fine-tuned encoders against their pretrained selves."""
+    """k-NN accuracy and debiased linear CKA of fine-tuned encoders against their pretrained selves, each
+    with a 95% CI, chance, a random-init floor and a shuffled-row null."""
     from pvmbench.analysis.figures import forgetting_figure
     from pvmbench.analysis.forgetting import check_pretrained, forgetting_table
     from pvmbench.analysis.policies import load_policies
@@ -87,13 +116,15 @@ def forgetting_command(
     with _progress(objects * views, "image", progress) as bar:
         probe = render_probe_set(policies[0].env_id, policies[0].env_kwargs, views, objects, seed, bar)
     table = forgetting_table(policies, probe, k)
-    _write(table, forgetting_figure, out, "forgetting", table)
+    _write(out, {"forgetting": table}, {"forgetting": (forgetting_figure, (table,))})
 
 
 @analyze_app.command("invariance")
 def invariance_command(
     checkpoint: list[pathlib.Path] = CHECKPOINTS,
-    levels: str = typer.Option("id,id-resample,easy,hard", help="Comma-separated levels; id-resample: another "
+    levels: str = typer.Option("id,id-resample,easy,hard,hard:no-camera,hard:camera",
+                               help="Comma-separated conditions: a level (its appearance factors), LEVEL:camera "
+                               "(its camera only), LEVEL:no-camera (all but the camera); id-resample: another "
                                "id seed's appearance, the variation seen in training."),
     severities: str = typer.Option("0,0.25,0.5,0.75,1", help="Severity ladder points (id -> hard); '' for none."),
     seeds: int = typer.Option(4, help="Scenario seeds 0..N-1."),
@@ -101,9 +132,9 @@ def invariance_command(
     out: pathlib.Path = OUT,
     progress: bool = typer.Option(True, help="Show the progress bar."),
 ) -> None:
-    """Cosine similarity of features of one physical state under id and shifted appearance."""
+    """Same-state retrieval and centred cosine of one physical state under id and shifted appearance."""
     from pvmbench.analysis.figures import invariance_figure
-    from pvmbench.analysis.invariance import ID_RESAMPLE, invariance_table, render_invariance_frames
+    from pvmbench.analysis.invariance import invariance_tables, render_invariance_frames
     from pvmbench.analysis.policies import load_policies
     from pvmbench.envs.tabletop.reward import EPISODE_STEPS
 
@@ -111,35 +142,36 @@ def invariance_command(
     if seeds < 1 or max(step_list) >= EPISODE_STEPS:
         raise UserError(f"--seeds {seeds} --steps {steps!r}: accepted: seeds >= 1, steps below {EPISODE_STEPS}")
     policies = load_policies(checkpoint)
-    names = _shifts(policies[0].env_id, policies[0].env_kwargs, levels, severities, extra=(ID_RESAMPLE,))
-    with _progress(seeds * len(names) * len(step_list), "frame pair", progress) as bar:
-        index, id_frames, shifted = render_invariance_frames(policies[0].env_id, policies[0].env_kwargs, names,
-                                                             list(range(seeds)), step_list, bar)
-    table = invariance_table(policies, index, id_frames, shifted)
-    _write(table, invariance_figure, out, "invariance", table)
+    conditions = _conditions(policies[0].env_id, policies[0].env_kwargs, levels, severities)
+    with _progress(seeds * len(conditions) * len(step_list), "shifted frame", progress) as bar:
+        frames = render_invariance_frames(policies[0].env_id, policies[0].env_kwargs, conditions,
+                                          list(range(seeds)), step_list, bar)
+    summary, per_frame = invariance_tables(policies, frames)
+    _write(out, {"invariance": summary, "invariance_frames": per_frame}, {"invariance": (invariance_figure, (summary,))})
 
 
 @analyze_app.command("attention")
 def attention_command(
     checkpoint: list[pathlib.Path] = typer.Option([], "--checkpoint", metavar="PATH",
-                                                  help="A bc checkpoint with a CNN encoder (Grad-CAM); repeatable."),
+                                                  help="A bc checkpoint; its encoder's own attention, or "
+                                                       "Grad-CAM of the action; repeatable."),
     vit: list[str] = typer.Option([], "--vit", metavar="NAME=SOURCE",
-                                  help="A ViT for CLS attention: dinov2=DIR or clip=DIR (save_pretrained "
-                                       "directory or cached hub name); repeatable."),
+                                  help="A pretrained encoder alone (no policy), e.g. dinov2=DIR or clip=DIR "
+                                       "(save_pretrained directory or cached hub name); repeatable."),
     levels: str = typer.Option("id,easy,hard", help="Comma-separated levels or severity=<0..1>."),
     seeds: int = typer.Option(4, help="Scenario seeds 0..N-1 per level."),
-    top: float = typer.Option(0.1, help="Fraction of most salient pixels compared with the object mask."),
+    patches: int = typer.Option(16, help="Random patches of the object's shape hidden per frame (occlusion test)."),
     image_size: int = typer.Option(96, "--image-size", help="Frame size when only --vit is given."),
     out: pathlib.Path = OUT,
     progress: bool = typer.Option(True, help="Show the progress bar."),
 ) -> None:
-    """Grad-CAM (CNN policies) and CLS attention (ViTs) against the target object's mask."""
-    from pvmbench.analysis.attention import attention_table, render_attention_frames, saliency_maps
-    from pvmbench.analysis.figures import attention_figure
+    """Saliency (own attention, else Grad-CAM) against the target object's mask, and an occlusion test."""
+    from pvmbench.analysis.attention import attention_tables, render_attention_frames, saliency_maps, subjects
+    from pvmbench.analysis.attention_figures import attention_maps_figure, attention_scores_figure
     from pvmbench.analysis.policies import TABLETOP, load_policies
 
-    if not 0 < top <= 1:
-        raise UserError(f"--top {top}: accepted: a fraction in (0, 1]")
+    if patches < 1:
+        raise UserError(f"--patches {patches}: accepted: an integer >= 1")
     if seeds < 1:
         raise UserError(f"--seeds {seeds}: accepted: an integer >= 1")
     vits = _vits(vit)
@@ -150,19 +182,36 @@ def attention_command(
     names = _shifts(env_id, env_kwargs, levels, "")
     with _progress(len(names) * seeds, "frame", progress) as bar:
         frames = render_attention_frames(env_id, env_kwargs, names, list(range(seeds)), bar)
-    maps = saliency_maps(frames, policies, vits)
-    table = attention_table(frames, maps, top)
-    _write(table, attention_figure, out, "attention", frames, maps, table)
+    maps = saliency_maps(frames, subjects(policies, vits))
+    summary, per_frame = attention_tables(frames, maps, patches)
+    _write(out, {"attention": summary, "attention_frames": per_frame},
+           {"attention": (attention_maps_figure, (frames, maps, per_frame)),
+            "attention_scores": (attention_scores_figure, (summary,))})
+
+
+# Options for encoders used alone: the occlusion test compares their features, and DINOv2's default
+# features are every patch token, which hiding a patch changes locally whatever the model makes of it.
+STANDALONE_OPTIONS = {"dinov2": {"tokens": "cls"}}
 
 
 def _vits(items: list[str]) -> dict:
+    """--vit NAME=SOURCE (an encoder that loads from a source) or --vit SPEC: encoders used alone. What
+    they offer (attention or a spatial map), not their name, decides whether they can be analysed."""
     from pvmbench.agents.encoders import build_encoder
 
     out = {}
     for item in items:
         name, sep, source = item.partition("=")
-        if not sep or name not in ("dinov2", "clip") or not source:
-            raise UserError(f"--vit {item!r}: accepted: dinov2=SOURCE or clip=SOURCE")
-        options = {"tokens": "cls"} if name == "dinov2" else {}
-        out[f"{name} ({pathlib.Path(source).name})"] = build_encoder(name, "frozen", source=source, **options)
+        options = {"source": source} if sep else {}
+        if not name or (sep and not source):
+            raise UserError(f"--vit {item!r}: accepted: NAME=SOURCE (e.g. dinov2=DIR, clip=DIR) or an encoder spec")
+        try:
+            encoder = build_encoder(name, "frozen", **options, **STANDALONE_OPTIONS.get(name, {}))
+        except UserError as exc:
+            raise UserError(f"--vit {item!r}: accepted: NAME=SOURCE (e.g. dinov2=DIR, clip=DIR) or an encoder "
+                            f"spec; {exc}") from None
+        if not (encoder.has_attention or encoder.has_spatial_map):
+            raise UserError(f"--vit {item!r}: encoder {name!r} has neither attention of its own nor a spatial "
+                            "feature map to explain")
+        out[f"{name} ({pathlib.Path(source).name})" if sep else name] = encoder
     return out

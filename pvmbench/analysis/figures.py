@@ -1,4 +1,5 @@
-"""Figures of the three analyses; the numbers come from the tables the analysis modules return."""
+"""Figures of forgetting and invariance (attention's are in attention_figures.py); every number drawn
+comes from the summary tables, each with its CI and its floor or chance level beside it."""
 
 from __future__ import annotations
 
@@ -11,90 +12,86 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from pvmbench.analysis.attention import AttentionFrames  # noqa: E402
-
 SEVERITY = "severity="
+ROLE_COLOURS = {"pretrained": "tab:blue", "checkpoint": "tab:orange", "floor": "tab:gray"}
+
+
+def ci_error(table: pd.DataFrame, value: str, low: str, high: str) -> np.ndarray:
+    """(2, n) distances from each value to its CI ends, as errorbar wants them."""
+    return np.vstack([table[value] - table[low], table[high] - table[value]]).clip(min=0)
 
 
 def forgetting_figure(table: pd.DataFrame, path: pathlib.Path) -> pathlib.Path:
-    fig, (ax_knn, ax_cka) = plt.subplots(1, 2, figsize=(9, 3.6), constrained_layout=True)
+    fig, (ax_knn, ax_cka) = plt.subplots(1, 2, figsize=(11, 0.45 * len(table) + 2.8), constrained_layout=True)
     y = np.arange(len(table))
-    ax_knn.barh(y, table["knn_accuracy"], color="tab:blue")
-    ax_knn.axvline(table["chance"].iloc[0], color="grey", ls="--", label="chance")
+    colours = [ROLE_COLOURS[r] for r in table["role"]]
+    ax_knn.barh(y, table["knn_accuracy"], xerr=ci_error(table, "knn_accuracy", "knn_ci_low", "knn_ci_high"),
+                color=colours, capsize=3)
+    ax_knn.axvline(table["chance"].iloc[0], color="black", ls="--", lw=1, label=f"chance ({table['chance'].iloc[0]:.2f})")
     ax_knn.set(yticks=y, yticklabels=table["encoder"], xlim=(0, 1),
-               xlabel=f"{table['k'].iloc[0]}-NN accuracy (leave one object out)")
-    ax_knn.legend(loc="lower right")
-    ax_cka.barh(y, table["cka_vs_pretrained"], color="tab:orange")
-    ax_cka.set(yticks=y, yticklabels=[], xlim=(0, 1.05), xlabel="linear CKA vs pretrained")
-    for ax, column in ((ax_knn, "knn_accuracy"), (ax_cka, "cka_vs_pretrained")):
+               xlabel=f"{table['k'].iloc[0]}-NN accuracy, leave one object out (95% CI over objects)")
+    ax_cka.barh(y, table["cka"], xerr=ci_error(table, "cka", "cka_ci_low", "cka_ci_high"), color=colours, capsize=3,
+                label="debiased CKA (95% jackknife CI)")
+    ax_cka.scatter(table["cka_biased"], y, marker="x", color="black", zorder=3, label="biased CKA")
+    ax_cka.axvline(table["cka_null_p95"].max(), color="black", ls="--", lw=1, label="shuffled-row null, 95th pct")
+    ax_cka.axvline(table["cka_biased_null"].mean(), color="black", ls=":", lw=1, label="biased CKA's shuffled null")
+    ax_cka.set(yticks=y, yticklabels=[], xlim=(min(0, table["cka"].min() - 0.05), 1.05),
+               xlabel="linear CKA vs the pretrained encoder's features")
+    for ax, column in ((ax_knn, "knn_accuracy"), (ax_cka, "cka")):
         ax.invert_yaxis()
         for i, v in enumerate(table[column]):
-            ax.text(min(v, 0.9) + 0.01, i, f"{v:.2f}", va="center")
-    fig.suptitle(f"Forgetting on the shape-kind probe set ({table['images'].iloc[0]} images, "
-                 f"{table['objects'].iloc[0]} objects, {table['classes'].iloc[0]} classes)")
-    return _save(fig, path)
+            ax.text(0.01, i, f"{v:.2f}", va="center", color="white", fontweight="bold")
+    ax_knn.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=8)
+    ax_cka.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8)
+    fig.suptitle(f"Forgetting on the shape-kind probe set ({table['images'].iloc[0]} images, {table['objects'].iloc[0]} "
+                 f"objects, {table['classes'].iloc[0]} classes); grey: random-init floor")
+    return save(fig, path)
 
 
 def invariance_figure(table: pd.DataFrame, path: pathlib.Path) -> pathlib.Path:
-    ladder = table["level"].str.startswith(SEVERITY)
+    ladder = table["condition"].str.startswith(SEVERITY)
     named, steps = table[~ladder], table[ladder].copy()
-    panels = 1 + bool(len(steps))
-    fig, axes = plt.subplots(1, panels, figsize=(5.5 * panels, 3.8), constrained_layout=True, squeeze=False)
-    order = list(dict.fromkeys(named["level"]))
-    stats = named.groupby(["encoder", "level"], sort=False)["cosine"].agg(["mean", "sem"]).reset_index()
-    ax = axes[0, 0]
-    for enc, group in stats.groupby("encoder", sort=False):
-        group = group.set_index("level").loc[order]
-        ax.errorbar(order, group["mean"], yerr=group["sem"].fillna(0), marker="o", capsize=3, label=enc)
-    ax.set(xlabel="appearance of level (same physical state)", ylabel="cosine(id features, shifted features)")
-    ax.legend(fontsize=8)
+    panels = 2 + bool(len(steps))
+    fig, axes = plt.subplots(1, panels, figsize=(5.2 * panels, 5.0), constrained_layout=True)
+    encoders = list(dict.fromkeys(table["encoder"]))
+    order = list(dict.fromkeys(named["condition"]))
+    x = np.arange(len(order))
+    width = 0.8 / len(encoders)
+    for j, enc in enumerate(encoders):
+        rows = named[named["encoder"] == enc].set_index("condition").loc[order]
+        colour = f"C{j}"
+        for ax, value, low, high in ((axes[0], "top1", "top1_ci_low", "top1_ci_high"),
+                                     (axes[1], "cosine", "cosine_ci_low", "cosine_ci_high")):
+            ax.errorbar(x + (j - (len(encoders) - 1) / 2) * width, rows[value], yerr=ci_error(rows, value, low, high),
+                        fmt="o", color=colour, capsize=2, label=enc)
+        axes[1].axhline(rows["other_state_cosine"].iloc[0], color=colour, ls="--", lw=1)
+    axes[0].axhline(named["top1_chance"].iloc[0], color="black", ls=":", lw=1,
+                    label=f"chance (1/{round(1 / named['top1_chance'].iloc[0])} states)")
+    axes[0].set(ylabel="top-1 retrieval: nearest id frame is the same state", ylim=(-0.02, 1.02))
+    axes[1].set(ylabel="centred cosine, same state: id vs shifted")
+    axes[1].plot([], [], color="grey", ls="--", label="dashed: other state, same id appearance")
+    for ax in axes[:2]:
+        ax.set_xticks(x, order, rotation=30, ha="right")
+        ax.set_xlabel("appearance of the same physical state")
+    handles, labels = axes[0].get_legend_handles_labels()
+    reference = axes[1].get_lines()[-1]  # the grey dashed key drawn last
+    fig.legend(handles + [reference], labels + [reference.get_label()], loc="outside lower center", ncol=4, fontsize=8)
     if len(steps):
-        steps["severity"] = steps["level"].str[len(SEVERITY):].astype(float)
-        curve = steps.groupby(["encoder", "severity"], sort=False)["cosine"].agg(["mean", "sem"]).reset_index()
-        ax = axes[0, 1]
-        for enc, group in curve.groupby("encoder", sort=False):
-            group = group.sort_values("severity")
-            ax.errorbar(group["severity"], group["mean"], yerr=group["sem"].fillna(0), marker="o", capsize=3, label=enc)
-        ax.set(xlabel="severity (id -> hard appearance)", ylabel="cosine similarity")
-    frames = len(table) // max(1, table["encoder"].nunique())
-    fig.suptitle(f"Feature invariance to appearance shift (mean +- s.e.m. over {table['seed'].nunique()} seeds x "
-                 f"{table['step'].nunique()} steps; {frames} frame pairs per encoder)")
-    return _save(fig, path)
+        steps["severity"] = steps["condition"].str[len(SEVERITY):].str.split(":").str[0].astype(float)
+        ax = axes[2]
+        for j, enc in enumerate(encoders):
+            rows = steps[steps["encoder"] == enc].sort_values("severity")
+            ax.errorbar(rows["severity"], rows["top1"], yerr=ci_error(rows, "top1", "top1_ci_low", "top1_ci_high"),
+                        marker="o", color=f"C{j}", capsize=2, label=enc)
+        ax.axhline(steps["top1_chance"].iloc[0], color="black", ls=":", lw=1)
+        ax.set(xlabel="severity of every appearance factor (id -> hard)", ylabel="top-1 retrieval", ylim=(-0.02, 1.02))
+    states = round(1 / table["top1_chance"].iloc[0])
+    fig.suptitle(f"Invariance to appearance: {states} states ({table['scene_chance'].rdiv(1).round().iloc[0]:.0f} "
+                 "seeds x steps), features centred on the id gallery; 95% CIs resample seeds", fontsize=10)
+    return save(fig, path)
 
 
-def attention_figure(frames: AttentionFrames, maps: dict[tuple[str, str], np.ndarray], table: pd.DataFrame,
-                     path: pathlib.Path, columns_per_level: int = 2) -> pathlib.Path:
-    """Rows: the frame with its target mask, then one row per encoder; columns: frames by level."""
-    picks = [i for _, group in frames.index.groupby("level", sort=False) for i in group.index[:columns_per_level]]
-    rows = 1 + len(maps)
-    fig, axes = plt.subplots(rows, len(picks), figsize=(1.7 * len(picks) + 1.5, 1.8 * rows), squeeze=False,
-                             constrained_layout=True)
-    for col, i in enumerate(picks):
-        level, seed = frames.index.loc[i, ["level", "seed"]]
-        ax = axes[0, col]
-        ax.imshow(frames.images[i])
-        ax.contour(frames.masks[i], levels=[0.5], colors="cyan", linewidths=0.8)
-        ax.set_title(f"{level}, seed {seed}", fontsize=8)
-        for row, ((label, method), per_frame) in enumerate(maps.items(), start=1):
-            ax = axes[row, col]
-            ax.imshow(frames.images[i])
-            ax.imshow(per_frame[i], cmap="jet", alpha=0.45, vmin=0, vmax=1)
-            ax.contour(frames.masks[i], levels=[0.5], colors="white", linewidths=0.8)
-            j = table.loc[(table["frame"] == i) & (table["encoder"] == label) & (table["method"] == method), "jaccard"]
-            ax.set_title("empty map" if np.isnan(j.iloc[0]) else f"J={j.iloc[0]:.2f}", fontsize=8)
-            if col == 0:
-                ax.set_ylabel(f"{label}\n{method}", fontsize=8)
-    axes[0, 0].set_ylabel("frame +\ntarget mask", fontsize=8)
-    for ax in axes.flat:
-        ax.set_xticks([])
-        ax.set_yticks([])
-    top = table["top"].iloc[0]
-    fig.suptitle(f"Saliency (jet) vs target object (contour); J = Jaccard of top {top:.0%} pixels and mask",
-                 fontsize=9)
-    return _save(fig, path)
-
-
-def _save(fig, path: pathlib.Path) -> pathlib.Path:
+def save(fig, path: pathlib.Path) -> pathlib.Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=130)
     plt.close(fig)

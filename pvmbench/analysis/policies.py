@@ -9,6 +9,7 @@ import pathlib
 from pvmbench.agents.bc.agent import BCAgent
 from pvmbench.agents.bc.policy import BCPolicy
 from pvmbench.agents.checkpoint import load_checkpoint
+from pvmbench.agents.encoders import encoder_label
 from pvmbench.errors import UserError
 
 TABLETOP = "pvmbench/TableTopPick-v0"
@@ -33,7 +34,7 @@ def load_policy(path: str | os.PathLike) -> LoadedPolicy:
     # BCAgent is the one place that knows how a bc checkpoint becomes a policy; spaces are unused by it.
     policy = BCAgent(ckpt, None, None, num_envs=1).policy.eval()
     config = ckpt["config"]
-    return LoadedPolicy(f"{config['encoder']}/{config['mode']}", pathlib.Path(path), policy, ckpt["env"],
+    return LoadedPolicy(f"{encoder_label(config['encoder'])}/{config['mode']}", pathlib.Path(path), policy, ckpt["env"],
                         dict(config.get("env_kwargs", {})))
 
 

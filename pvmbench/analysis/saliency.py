@@ -1,12 +1,13 @@
-"""Where an encoder looks: Grad-CAM for CNN encoders, CLS attention for ViTs, in frame pixels.
+"""Where an encoder looks, in frame pixels: its own attention if it has one, Grad-CAM otherwise.
 
-Grad-CAM (Selvaraju et al., 2017) weights the last convolutional feature map by the spatial mean
-of its gradient and keeps the positive part. Its target here is the L2 norm of the BC policy's
-action vector, so the map shows the regions that most change how the policy acts. The last
-feature map is the cnn's fourth stage (4 x 4 at its 64 px input) and EfficientNet-Lite0's head
-conv (7 x 7 at 224 px).
-
-CLS attention is the last layer's attention from the CLS token to each patch, averaged over heads.
+The method follows what the encoder offers (pvmbench.agents.encoders.base), not its name:
+  cls-attention  encoder.cls_attention: the last layer's attention from the CLS token to each
+                 patch, averaged over heads (encoders with attention of their own: ViTs);
+  grad-cam       Grad-CAM (Selvaraju et al., 2017) on encoder.spatial_features' map: each channel
+                 weighted by the spatial mean of its gradient, summed, positive part kept. The target is
+                 a scalar of the output: the L2 norm of a policy's action vector (the regions that most
+                 change how it acts), or of the features for an encoder without a policy.
+An encoder with neither is refused with a UserError.
 
 Maps are upsampled back onto the observation: encoders that resize and centre-crop only see the
 centre of the frame, and the border they cut off gets zero saliency.
@@ -14,56 +15,62 @@ centre of the frame, and the border they cut off gets zero saliency.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 from torch.nn import functional as F
 
-from pvmbench.agents.bc.policy import BCPolicy
 from pvmbench.agents.encoders import Encoder
 from pvmbench.errors import UserError
 
-
-def _feature_map(encoder: Encoder, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(last conv map (B, C, h, w), features (B, D)) with the map on the autograd path."""
-    if encoder.name == "cnn":
-        for stage in encoder.stages:
-            x = stage(x)
-        return x, x.flatten(1)
-    if encoder.name == "efficientnet-lite0":
-        fmap = encoder.model.extract_features(x)
-        return fmap, fmap.mean(dim=(2, 3))
-    raise UserError(f"Grad-CAM supports the cnn and efficientnet-lite0 encoders, not {encoder.name!r}; "
-                    "ViTs get CLS attention")
+BATCH = 16
 
 
-def grad_cam(policy: BCPolicy, images: np.ndarray) -> np.ndarray:
-    """float (B, h, w) Grad-CAM of ||action||, in the encoder's input crop, each map scaled to max 1."""
-    policy.eval()
-    encoder = policy.encoder
+def saliency_method(encoder: Encoder) -> str:
+    if encoder.has_attention:
+        return "cls-attention"
+    if encoder.has_spatial_map:
+        return "grad-cam"
+    raise UserError(f"encoder {encoder.name!r} has neither attention of its own nor a spatial feature map; "
+                    "accepted: encoders with cls_attention or spatial_features")
+
+
+def saliency(encoder: Encoder, images: np.ndarray,
+             target: Callable[[torch.Tensor], torch.Tensor] | None = None) -> tuple[np.ndarray, str]:
+    """((B, h, w) maps over the encoder's input, each scaled to max 1; the method's name).
+    `target` maps features (B, D) to the per-image outputs (B, A) whose L2 norm Grad-CAM explains;
+    None: the features themselves."""
+    method = saliency_method(encoder)
+    chunks = []
+    for i in range(0, len(images), BATCH):
+        batch = images[i:i + BATCH]
+        chunks.append(cls_attention(encoder, batch) if method == "cls-attention" else
+                      grad_cam(encoder, batch, target or (lambda f: f)))
+    return np.concatenate(chunks), method
+
+
+def grad_cam(encoder: Encoder, images: np.ndarray, target: Callable[[torch.Tensor], torch.Tensor]) -> np.ndarray:
+    """float (B, h, w) Grad-CAM of ||target(features)|| on the encoder's last spatial map, max 1."""
+    encoder.eval()
     # Frozen encoders have no trainable weights: a leaf input that needs grad keeps the graph alive.
     x = encoder.preprocess(torch.as_tensor(np.ascontiguousarray(images))).requires_grad_(True)
     with torch.enable_grad():
-        fmap, feats = _feature_map(encoder, x)
+        fmap, feats = encoder.spatial_features(x)
         fmap.retain_grad()
-        policy.head_from_features(feats).norm(dim=1).sum().backward()
+        # Images are independent in eval mode, so one backward of the sum gives each image its gradient.
+        target(feats).norm(dim=1).sum().backward()
     weights = fmap.grad.mean(dim=(2, 3), keepdim=True)
     cam = F.relu((weights * fmap).sum(dim=1)).detach()
-    return _unit_max(cam.numpy())
+    return _unit_max(cam.float().numpy())
 
 
 @torch.no_grad()
 def cls_attention(encoder: Encoder, images: np.ndarray) -> np.ndarray:
-    """float (B, g, g) last-layer CLS-to-patch attention, head mean, each map scaled to max 1."""
-    if encoder.name not in ("dinov2", "clip"):
-        raise UserError(f"CLS attention needs a ViT encoder (dinov2, clip), not {encoder.name!r}")
-    model = encoder.model
-    # Fused attention kernels do not return weights; eager attention computes the same thing.
-    model.set_attn_implementation("eager")
+    """float (B, g, g) the encoder's CLS-to-patch attention, each map scaled to max 1."""
+    encoder.eval()
     x = encoder.preprocess(torch.as_tensor(np.ascontiguousarray(images)))
-    attn = model(pixel_values=x, output_attentions=True).attentions[-1]  # (B, heads, T, T)
-    side = encoder.input_size // model.config.patch_size
-    cls = attn[:, :, 0, 1:1 + side * side].mean(dim=1)
-    return _unit_max(cls.reshape(-1, side, side).float().numpy())
+    return _unit_max(encoder.cls_attention(x).float().numpy())
 
 
 def _unit_max(maps: np.ndarray) -> np.ndarray:
@@ -71,17 +78,35 @@ def _unit_max(maps: np.ndarray) -> np.ndarray:
     return maps / np.where(peak > 0, peak, 1.0)
 
 
-def to_frame(maps: np.ndarray, encoder: Encoder, frame_size: int) -> np.ndarray:
-    """(B, h, w) maps over the encoder's input -> (B, frame_size, frame_size) over the observation.
+def _visible(encoder: Encoder, frame_size: int) -> tuple[int, int]:
+    """(top, side): the centre square of the frame the encoder's resize-and-crop keeps.
 
     Mirrors resize_crop: the shorter side goes to `encoder.resize`, then a centre crop of
     `encoder.input_size`; encoders without `resize` (the cnn) resize the whole frame, no crop.
     """
-    keep = encoder.input_size / getattr(encoder, "resize", encoder.input_size)
-    side = round(frame_size * keep)
+    side = round(frame_size * encoder.input_size / getattr(encoder, "resize", encoder.input_size))
+    return (frame_size - side) // 2, side
+
+
+def visible_box(encoder: Encoder, frame_size: int) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right) of the frame pixels the encoder sees; exclusive ends."""
+    top, side = _visible(encoder, frame_size)
+    return top, top + side, top, top + side
+
+
+def to_frame(maps: np.ndarray, encoder: Encoder, frame_size: int) -> np.ndarray:
+    """(B, h, w) maps over the encoder's input -> (B, frame_size, frame_size) over the observation."""
+    top, side = _visible(encoder, frame_size)
     inner = F.interpolate(torch.as_tensor(maps, dtype=torch.float32)[:, None], size=(side, side),
                           mode="bilinear", align_corners=False)[:, 0].numpy()
     out = np.zeros((len(maps), frame_size, frame_size), dtype=np.float32)
-    top = (frame_size - side) // 2
     out[:, top:top + side, top:top + side] = inner
     return out
+
+
+def to_grid(masks: np.ndarray, encoder: Encoder, grid: tuple[int, int]) -> np.ndarray:
+    """(B, H, H) frame masks -> (B, h, w): the share of each map cell the mask covers, as the encoder
+    crops the frame; the inverse of to_frame for masks."""
+    top, side = _visible(encoder, masks.shape[-1])
+    crop = torch.as_tensor(masks[:, top:top + side, top:top + side], dtype=torch.float32)[:, None]
+    return F.adaptive_avg_pool2d(crop, grid)[:, 0].numpy()

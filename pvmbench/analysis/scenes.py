@@ -4,9 +4,11 @@ A table-top scenario mixes *state* factors (which objects, where they and the go
 *appearance* factors (table texture, object colour, lighting, camera pose). Easy and hard change
 both: they swap in held-out objects and move them to the outer ring. To see the appearance shift
 alone, `same_state_scenario` keeps the id scenario's objects and layout and takes only the
-appearance factors from the shifted level's scenario for the same seed. Camera jitter counts as
-appearance: it moves the viewpoint, not the world. Mid-episode states come from the scripted
-oracle in the id scenario; qpos, qvel and the goal are copied into the shifted one and rendered.
+appearance factors (all, or a subset such as the camera alone) from the shifted level's scenario
+for the same seed. Camera jitter moves the viewpoint, not the world, but it moves where things are
+in the frame as a state change would: analyses report it apart from the other appearance factors.
+Mid-episode states come from the scripted oracle in the id scenario; qpos, qvel and the goal are
+copied into the shifted one and rendered.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pvmbench.shifts.spec import ShiftSpec
 from pvmbench.shifts.tabletop import TableTopShift
 
 APPEARANCE_FACTORS = ("table_texture", "object_appearance", "lighting", "camera")
+PIXEL_FACTORS = ("table_texture", "object_appearance", "lighting")  # change colours, not geometry
 
 
 def make_env(env_id: str, env_kwargs: dict, shift: str | ShiftSpec = "id", privileged: bool = False) -> gym.Env:
@@ -36,10 +39,14 @@ def level_scenario(env: gym.Env, level: str | ShiftSpec, seed: int) -> dict:
     return shift.sample(seed)
 
 
-def same_state_scenario(state_from: dict, appearance_from: dict) -> dict:
-    """Objects and layout of `state_from`, appearance factors of `appearance_from`."""
+def same_state_scenario(state_from: dict, appearance_from: dict,
+                        factors: tuple[str, ...] = APPEARANCE_FACTORS) -> dict:
+    """Objects and layout of `state_from`, the appearance `factors` of `appearance_from`."""
+    unknown = set(factors) - set(APPEARANCE_FACTORS)
+    if unknown:
+        raise ValueError(f"factors {sorted(unknown)}: accepted: {', '.join(APPEARANCE_FACTORS)}")
     out = copy.deepcopy(state_from)
-    for factor in APPEARANCE_FACTORS:
+    for factor in factors:
         out[factor] = copy.deepcopy(appearance_from[factor])
     out["shift"] = appearance_from["shift"]
     return out
@@ -74,11 +81,16 @@ def render_state(env: gym.Env, scenario: dict, state: dict | None = None) -> np.
     return unwrapped._observation()["image"]  # the env's own camera and renderer, as the agent sees
 
 
+def segmentation(env: gym.Env) -> np.ndarray:
+    """int (H, W): the MuJoCo geom id seen at each pixel of the agent's camera (-1: nothing)."""
+    unwrapped = env.unwrapped
+    unwrapped._render(unwrapped.tm.cameras[unwrapped.camera])  # creates the renderer, uploads the texture
+    return unwrapped._renderer.segmentation(unwrapped.data, unwrapped.tm.cameras[unwrapped.camera])
+
+
 def target_mask(env: gym.Env) -> np.ndarray:
     """bool (H, W): pixels of the current scenario's target object in the agent's camera."""
     unwrapped = env.unwrapped
-    unwrapped._render(unwrapped.tm.cameras[unwrapped.camera])  # creates the renderer, uploads the texture
+    seg = segmentation(env)
     target = unwrapped.tm.object_index(unwrapped._scenario["objects"]["target"])
-    visual_geom = int(unwrapped.tm.slot_geoms[0, target, 0])
-    seg = unwrapped._renderer.segmentation(unwrapped.data, unwrapped.tm.cameras[unwrapped.camera])
-    return seg == visual_geom
+    return seg == int(unwrapped.tm.slot_geoms[0, target, 0])

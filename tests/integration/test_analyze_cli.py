@@ -36,30 +36,44 @@ def run(*args):
     return main(["analyze", *args, "--no-progress"])
 
 
-def written(out, name):
-    csv, png = out / f"{name}.csv", out / f"{name}.png"
-    assert png.stat().st_size > 5000
-    return pd.read_csv(csv)
+def written(out, name, pngs=None):
+    for png in pngs or [name]:
+        assert (out / f"{png}.png").stat().st_size > 5000
+    return pd.read_csv(out / f"{name}.csv")
 
 
 def test_forgetting_writes_csv_and_png(tmp_path):
     assert run("forgetting", "--checkpoint", PARTIAL, "--objects", "4", "--views", "2", "--k", "3",
                "--out", str(tmp_path)) == 0
     table = written(tmp_path, "forgetting")
-    assert list(table["encoder"]) == ["efficientnet-lite0/pretrained", "efficientnet-lite0/partial"]
-    assert table.loc[0, "cka_vs_pretrained"] == pytest.approx(1.0)
-    assert 0 < table.loc[1, "cka_vs_pretrained"] < 1
+    assert list(table["encoder"]) == ["efficientnet-lite0/pretrained", "efficientnet-lite0/partial",
+                                      "efficientnet-lite0/random-init"]
+    assert list(table["role"]) == ["pretrained", "checkpoint", "floor"]
+    pretrained, partial = table.iloc[0], table.iloc[1]
+    assert pretrained["cka"] == pytest.approx(1.0) and pretrained["knn_diff"] == 0
+    assert partial["cka_ci_low"] <= partial["cka"] <= partial["cka_ci_high"]
+    assert partial["knn_ci_low"] <= partial["knn_accuracy"] <= partial["knn_ci_high"]
     assert table["knn_accuracy"].between(0, 1).all() and (table["images"] == 8).all()
+    assert (table["chance"] == 0.25).all() and table["cka_null_p95"].notna().all()
 
 
 def test_invariance_writes_csv_and_png(tmp_path):
-    assert run("invariance", "--checkpoint", CNN, "--seeds", "1", "--steps", "0,5", "--levels", "id,hard",
-               "--severities", "0.5", "--out", str(tmp_path)) == 0
-    table = written(tmp_path, "invariance")
-    assert len(table) == 1 * 2 * 3 and set(table["level"]) == {"id", "hard", "severity=0.5"}
-    cosine = table.groupby("level")["cosine"].mean()
-    assert cosine["id"] == pytest.approx(1.0)  # the same state under the same appearance
-    assert cosine["hard"] < cosine["id"]
+    assert run("invariance", "--checkpoint", CNN, "--seeds", "2", "--steps", "0,5",
+               "--levels", "id,hard,hard:camera,hard:no-camera", "--severities", "0.5", "--out", str(tmp_path)) == 0
+    table = written(tmp_path, "invariance").set_index(["encoder", "condition"])
+    frames = pd.read_csv(tmp_path / "invariance_frames.csv")
+    conditions = ["id", "hard", "hard:camera", "hard:no-camera", "severity=0.5"]
+    assert len(frames) == 2 * 2 * len(conditions) * 2  # seeds x steps x conditions x (cnn, pixels)
+    assert set(table.index) == {(e, c) for e in ("cnn/scratch", "pixels 24x24") for c in conditions}
+    cnn = table.loc["cnn/scratch"]
+    assert cnn.loc["id", "cosine"] == pytest.approx(1.0) and cnn.loc["id", "top1"] == 1.0  # same frames
+    assert cnn.loc["hard", "cosine"] < 1.0 and (cnn["top1_chance"] == 0.25).all()
+    assert (cnn["top1_ci_low"] <= cnn["top1"]).all() and (cnn["top1"] <= cnn["top1_ci_high"]).all()
+    pixels = table.loc["pixels 24x24"]
+    assert (pixels["top1_vs_pixels"] == 0).all()  # the floor against itself
+    assert cnn["top1_vs_pixels"].to_numpy() == pytest.approx((cnn["top1"] - pixels["top1"]).to_numpy())
+    relabelled = cnn["relabelled"]
+    assert relabelled["id"] == 0 and relabelled["hard:no-camera"] == 0 and relabelled["hard:camera"] > 0
 
 
 def test_attention_writes_csv_and_png_for_cnn_and_vits(tmp_path):
@@ -69,20 +83,25 @@ def test_attention_writes_csv_and_png_for_cnn_and_vits(tmp_path):
     transformers.CLIPVisionModel(transformers.CLIPVisionConfig(**SMALL, image_size=28, patch_size=14)).save_pretrained(clip)
     out = tmp_path / "out"
     assert run("attention", "--checkpoint", CNN, "--vit", f"dinov2={dinov2}", "--vit", f"clip={clip}",
-               "--seeds", "1", "--out", str(out)) == 0
-    table = written(out, "attention")
-    assert set(table["method"]) == {"grad-cam", "cls-attention"}
-    assert len(table) == 3 * 3  # 3 levels x 1 seed x 3 encoders
-    assert table["jaccard"].dropna().between(0, 1).all() and (table["mask_fraction"] > 0).all()
-    assert (table.loc[table["method"] == "cls-attention", "jaccard"].notna()).all()
+               "--seeds", "2", "--patches", "4", "--out", str(out)) == 0
+    summary = written(out, "attention", ["attention", "attention_scores"])
+    frames = pd.read_csv(out / "attention_frames.csv")
+    assert set(frames["method"]) == {"grad-cam", "cls-attention"}
+    assert len(frames) == 3 * 2 * 3  # 3 levels x 2 seeds x 3 encoders, every target in view
+    assert frames["precision"].between(0, 1).all() and (frames["chance"] > 0).all()  # no NaN: empty maps kept
+    assert set(frames.loc[frames["method"] == "cls-attention", "output"]) == {"features"}
+    assert len(summary) == 3 * 4  # 3 encoders x (3 levels + all)
+    assert summary["shuffled_p"].between(0, 1).all() and summary["occlusion_p"].between(0, 1).all()
+    assert (summary["empty_maps"] >= 0).all() and summary["ceiling_at_grid"].between(0, 1).all()
 
 
 @pytest.mark.parametrize("args, message", [
     (["forgetting", "--checkpoint", "missing.pt"], "missing.pt: no such checkpoint file"),
     (["invariance", "--checkpoint", CNN, "--severities", "2"], "--severities '2': accepted"),
     (["invariance", "--checkpoint", CNN, "--levels", "medium"], "medium"),
-    (["attention", "--checkpoint", CNN, "--top", "0"], "--top 0.0: accepted"),
+    (["attention", "--checkpoint", CNN, "--patches", "0"], "--patches 0: accepted"),
     (["attention", "--vit", "resnet=x"], "--vit 'resnet=x': accepted"),
+    (["invariance", "--checkpoint", CNN, "--levels", "id:camera"], "id's appearance is the reference"),
     (["forgetting", "--checkpoint", CNN], "cnn/scratch has no pretrained self"),
     (["invariance", "--checkpoint", CNN, "--no-such-option"], "No such option"),
     (["saliency"], "No such command"),

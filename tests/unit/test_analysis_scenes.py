@@ -9,7 +9,7 @@ import torch
 
 from pvmbench.agents.encoders import build_encoder
 from pvmbench.analysis.features import encode
-from pvmbench.analysis.invariance import cosine_rows
+from pvmbench.analysis.retrieval import cosine_matrix
 from pvmbench.analysis.saliency import to_frame
 from pvmbench.analysis.scenes import (
     APPEARANCE_FACTORS,
@@ -18,6 +18,7 @@ from pvmbench.analysis.scenes import (
     oracle_states,
     render_state,
     same_state_scenario,
+    segmentation,
     target_mask,
 )
 
@@ -61,6 +62,25 @@ def test_same_state_scenario_keeps_state_and_takes_appearance(env):
     assert hard["objects"] != base["objects"]  # what was held fixed really differs between levels
 
 
+def test_same_state_scenario_takes_only_the_named_factors(env):
+    base, hard = level_scenario(env, "id", 5), level_scenario(env, "hard", 5)
+    camera_only = same_state_scenario(base, hard, ("camera",))
+    assert camera_only["camera"] == hard["camera"] and camera_only["lighting"] == base["lighting"]
+    with pytest.raises(ValueError, match="accepted"):
+        same_state_scenario(base, hard, ("objects",))  # state is never taken from the donor
+
+
+def test_camera_jitter_moves_pixel_labels_and_texture_does_not(env):
+    base = level_scenario(env, "id", 2)
+    hard = level_scenario(env, "hard", 2)
+    labels = {}
+    for name, factors in (("id", ()), ("camera", ("camera",)), ("texture", ("table_texture", "lighting"))):
+        render_state(env, same_state_scenario(base, hard, factors))
+        labels[name] = segmentation(env)
+    assert (labels["texture"] == labels["id"]).all()
+    assert (labels["camera"] != labels["id"]).mean() > 0.005
+
+
 def test_a_state_renders_identically_so_self_invariance_is_one(env):
     base = level_scenario(env, "id", 1)
     states = oracle_states(env, base, [0, 12])
@@ -73,7 +93,7 @@ def test_a_state_renders_identically_so_self_invariance_is_one(env):
     torch.manual_seed(0)
     encoder = build_encoder("cnn", "scratch")
     feats = encode(encoder, np.stack([first, again]))
-    assert cosine_rows(feats[:1], feats[1:])[0] == pytest.approx(1.0)
+    assert cosine_matrix(feats[:1], feats[1:])[0, 0] == pytest.approx(1.0)
 
 
 def test_saliency_maps_land_on_the_part_of_the_frame_the_encoder_saw():
