@@ -46,10 +46,26 @@ def clip_b32(mode: str = "frozen") -> Encoder:
     return CLIPEncoder.from_model(transformers.CLIPVisionModel(config), mode, source="random CLIP-B/32")
 
 
+def hf_vit_s16(mode: str = "frozen") -> Encoder:
+    """A ViT-S/16-sized model through the `hf:` adapter, from a directory written by save_pretrained: the
+    adapter's whole path (AutoModel load, layout probe, preprocessing), as a user's own model takes it."""
+    transformers = pytest.importorskip("transformers")
+    import tempfile
+
+    folder = os.path.join(tempfile.gettempdir(), "pvmbench-perf-vit-s16")
+    if not os.path.isfile(os.path.join(folder, "config.json")):
+        torch.manual_seed(0)
+        config = transformers.ViTConfig(hidden_size=384, num_hidden_layers=12, num_attention_heads=6,
+                                        intermediate_size=1536, patch_size=16, image_size=224)
+        transformers.ViTModel(config, add_pooling_layer=False).save_pretrained(folder)
+    return build_encoder(f"hf:{folder}", mode)
+
+
 # The encoder's own .name and .mode are what a checkpoint of it records.
 BUILDERS = {
     "cnn": lambda: build_encoder("cnn", "scratch"),
     "efficientnet-lite0": lambda: build_encoder("efficientnet-lite0", "frozen"),
     "dinov2-s14": dinov2_s14,
     "clip-b32": clip_b32,
+    "hf-vit-s16": hf_vit_s16,
 }
