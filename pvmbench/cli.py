@@ -108,7 +108,8 @@ def eval_command(
 
 @app.command("train")
 def train_command(
-    algo: str = typer.Option("bc", help="Training algorithm: bc (behaviour cloning of the scripted expert)."),
+    algo: str = typer.Option("bc", help="bc (behaviour cloning of the env's expert) or blind (the best constant "
+                                         "action, a grid search that never looks at an image)."),
     env: str = typer.Option(DEFAULT_ENV, help="Env id."),
     encoder: str = typer.Option("cnn", help="cnn, efficientnet-lite0, dinov2, clip, hf:<hub id or directory>, or any "
                                             "registered encoder (`pvmbench encoders` lists them)."),
@@ -117,6 +118,7 @@ def train_command(
                                                   "(VALUE is parsed as JSON if it can be)."),
     mode: str = typer.Option("scratch", help="scratch (cnn), frozen, partial or full."),
     demos: int = typer.Option(60, help="Expert episodes to clone (cached on disk)."),
+    episodes: int = typer.Option(3, help="blind: episodes per candidate action."),
     steps: int = typer.Option(1500, help="Gradient steps."),
     batch: int = typer.Option(64, help="Batch size."),
     image_size: int = typer.Option(96, "--image-size", help="Env image size for demos and evaluation."),
@@ -127,8 +129,15 @@ def train_command(
     progress: bool = typer.Option(True, help="Show progress bars."),
 ) -> None:
     """Train an agent and save a v1 checkpoint that `pvmbench eval` loads."""
-    if algo != "bc":
-        raise UserError(f"--algo {algo!r}: accepted: bc")
+    if algo not in ("bc", "blind"):
+        raise UserError(f"--algo {algo!r}: accepted: bc, blind")
+    if algo == "blind":
+        from pvmbench.agents.blind.search import BlindConfig, search_blind
+
+        found = search_blind(BlindConfig(env=env, episodes=episodes, seed=seed), out, progress=progress)
+        typer.echo(f"wrote {found['out']} (blind: action {found['action']} of {found['candidates']}, mean return "
+                   f"{found['mean_return']:.2f} at id on the search seeds, normalised {found['normalised']:.3f})")
+        return
     from pvmbench.agents.bc.train import BCConfig, train_bc
 
     result = train_bc(BCConfig(env=env, encoder=encoder, mode=mode, encoder_options=_parse_kwargs(encoder_option, "--encoder-option"), demos=demos, steps=steps, batch=batch,

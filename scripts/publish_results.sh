@@ -7,7 +7,11 @@ cd "$(dirname "$0")/.."
 PVM=".venv/bin/pvmbench"
 OUT=results/published
 mkdir -p "$OUT"
-rm -f "$OUT"/*.parquet "$OUT"/*.manifest.json
+# Only the built-in entries' files: the BC rows (scripts/publish_bc_results.sh) come from checkpoints that
+# are not all in the repository, so deleting them would lose published data.
+for agent in scripted random scripted-driver; do
+  rm -f "$OUT"/tabletop_"$agent".* "$OUT"/tabletop_"$agent"_sweep.* "$OUT"/highway_"$agent".* "$OUT"/highway_"$agent"_sweep.*
+done
 
 TT=pvmbench/TableTopPick-v0
 HW=pvmbench/Highway-v0

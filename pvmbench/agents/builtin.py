@@ -1,4 +1,5 @@
-"""pvmbench's built-in agents: `random`, the table-top `scripted` oracle, the `scripted-driver` and `bc`
+"""pvmbench's built-in agents: `random`, the table-top `scripted` oracle, the `scripted-driver`, `blind`
+(the best constant action) and `bc`
 (behaviour cloning; its checkpoint names the encoder)."""
 
 from __future__ import annotations
@@ -42,6 +43,13 @@ def _scripted_driver(checkpoint, observation_space, action_space, num_envs):
 
 
 _scripted_driver.requires_privileged_state = True
+
+
+@register_agent("blind")
+def _blind(checkpoint, observation_space, action_space, num_envs):
+    from pvmbench.agents.blind.agent import BlindAgent
+
+    return BlindAgent(checkpoint, observation_space, action_space, num_envs)
 
 
 @register_agent("bc")

@@ -45,7 +45,7 @@ def _entry_points() -> dict[str, importlib.metadata.EntryPoint]:
 
 
 def _builtins() -> None:
-    import pvmbench.agents.builtin  # noqa: F401  (registers random, scripted, scripted-driver and bc)
+    import pvmbench.agents.builtin  # noqa: F401  (registers random, scripted, scripted-driver, blind and bc)
 
 
 def available_agents() -> dict[str, str]:

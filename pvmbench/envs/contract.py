@@ -9,7 +9,8 @@ building an env, which for the table-top means compiling a MuJoCo model):
 - ``make_spaces(**make_kwargs) -> (observation_space, action_space)``: the spaces an env made with
   those kwargs has (a classmethod; the env builds its own spaces with it);
 - ``expert_agent``: the registered agent that solves the task from privileged state (demonstrations);
-- ``train_level``: the level demonstrations and training draw from.
+- ``train_level``: the level demonstrations and training draw from;
+- ``blind_grid``: constant actions the `blind` baseline chooses among (optional; `train --algo blind`).
 
 An instance has ``shift`` (with ``.suite``, ``.spec`` and ``.sample(seed)``), puts the scenario in
 ``info["scenario"]`` at reset (replaying it with ``reset(options={"scenario": ...})`` gives the same

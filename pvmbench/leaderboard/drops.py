@@ -2,7 +2,8 @@
 
 One row per (env, agent label, level): the mean normalised score with its 95% CI stratified by
 checkpoint (the seeds of an entry), the drop relative to ID with its own CI (drop_percent_ci), and the
-per-seed means, so a reader sees whether seeds agree. Built-in agents (no checkpoint) are left out, and
+per-seed means, so a reader sees whether seeds agree. Built-in agents (no checkpoint) and the blind
+baseline are left out, and
 so are failed episodes and those with a non-finite score (`level_stats.scored_rows`).
 """
 
@@ -24,9 +25,13 @@ BASELINE = "cnn/scratch"
 
 
 def _scored(rows: pd.DataFrame) -> pd.DataFrame:
-    # A built-in agent has no checkpoint, hence no seeds to compare; drops are between the named levels.
+    # A built-in agent has no checkpoint, hence no seeds to compare; the blind baseline's checkpoint is one
+    # constant action, nothing learned. Drops are between the named levels.
     scored = scored_rows(rows)
-    return scored[scored["checkpoint_sha256"].astype(str).ne("") & scored["level"].isin(LEVELS)]
+    learned = scored["checkpoint_sha256"].astype(str).ne("")
+    if "agent" in scored.columns:
+        learned &= scored["agent"].ne("blind")
+    return scored[learned & scored["level"].isin(LEVELS)]
 
 
 def drop_table(rows: pd.DataFrame, reps: int = 2000, random_state: int = 0) -> pd.DataFrame:

@@ -22,7 +22,9 @@ LEGEND = ("Scores: mean normalised score (0 = random policy, 1 = best return) wi
           "CI, over scored episodes; failed episodes are counted, not scored. Drop: 100 × (1 − OOD / ID), "
           "- where the ID score's CI reaches 0 (no better than random in distribution). Breaking point: the "
           "lowest severity of the sweep whose score falls below half the ID score (unbroken: no severity of the "
-          "sweep did; -: no sweep, or an ID score not above random). Bold: best per env.")
+          "sweep did; -: no sweep, or an ID score not above random). vs blind: where the ID score's CI lies "
+          "against the env's blind baseline (the best constant action, chosen without images): an entry not above "
+          "it has shown nothing learned from pixels. Bold: best per env.")
 
 
 def _num(value, spec: str) -> str:
@@ -57,11 +59,12 @@ DISPLAY: list[tuple[str, str, Callable[[dict], str]]] = [
     ("Drop easy", "drop_easy_pct", lambda r: _drop(r["drop_easy_pct"])),
     ("Drop hard", "drop_hard_pct", lambda r: _drop(r["drop_hard_pct"])),
     ("Breaking point", "breaking_point", lambda r: _breaking(r["breaking_point"])),
+    ("vs blind", "vs_blind", lambda r: r["vs_blind"]),
     ("Episodes", "episodes", lambda r: str(r["episodes"])),
     ("Failed", "failed", lambda r: str(r["failed"])),
     ("Checkpoint", "checkpoint", lambda r: r["checkpoint"]),
 ]
-_TEXT_COLUMNS = {"agent_label", "env_id", "suite", "checkpoint"}
+_TEXT_COLUMNS = {"agent_label", "env_id", "suite", "checkpoint", "vs_blind"}
 
 
 def _cells(table: pd.DataFrame) -> list[list[tuple[str, str, bool]]]:

@@ -24,6 +24,7 @@ TABLE_COLUMNS = (
     *(f"{lvl}_{stat}" for lvl in LEVELS for stat in ("score", "ci_low", "ci_high")),
     *DROP_COLUMNS,
     "breaking_point",
+    "vs_blind",
     "episodes",
     "failed",
     "checkpoint",
@@ -48,11 +49,34 @@ def leaderboard_table(rows: pd.DataFrame, reps: int = 2000, random_state: int = 
     records = [_entry_record(dict(zip(ENTRY_KEYS, key, strict=True)), group, reps, random_state)
                for key, group in rows.groupby(list(ENTRY_KEYS), sort=True)]
     table = pd.DataFrame(records, columns=list(TABLE_COLUMNS))
+    table["vs_blind"] = _versus_blind(table)
     # Ties on the hard score (and entries without one, last) fall back to the entry keys, so the order
     # never depends on the order the rows came in.
     by = ["env_id", "hard_score", *(k for k in ENTRY_KEYS if k != "env_id")]
     table = table.sort_values(by, ascending=[c != "hard_score" for c in by], na_position="last", kind="stable")
     return table.reset_index(drop=True)
+
+
+BLIND_LABEL = "blind"
+
+
+def _versus_blind(table: pd.DataFrame) -> list[str]:
+    """Per entry, where its ID score's CI lies against its env's blind baseline (the best constant action,
+    which never looks at an image): "above", "not separated" (the CI contains the blind score) or
+    "at or below". "-" for the blind entry itself and for envs without one."""
+    blind = table[table["agent_label"] == BLIND_LABEL].set_index(["env_id", "suite", "suite_hash"])["id_score"]
+    out = []
+    for row in table.itertuples(index=False):
+        floor = blind.get((row.env_id, row.suite, row.suite_hash), math.nan)
+        if row.agent_label == BLIND_LABEL or math.isnan(floor) or math.isnan(row.id_score):
+            out.append("-")
+        elif row.id_ci_low > floor:
+            out.append("above")
+        elif row.id_ci_high <= floor:
+            out.append("at or below")
+        else:
+            out.append("not separated")
+    return out
 
 
 def _entry_record(entry: dict, group: pd.DataFrame, reps: int, random_state: int) -> dict:

@@ -45,6 +45,8 @@ class DrivingContract:
     """The pvmbench env contract's class attributes (envs/contract.py), the same for every driving backend."""
 
     default_suite = "driving-v1"
+    # The blind baseline's candidates: 5 steer x 5 throttle/brake constant actions.
+    blind_grid = tuple((s, t) for s in (-1.0, -0.5, 0.0, 0.5, 1.0) for t in (-1.0, -0.5, 0.0, 0.5, 1.0))
     expert_agent = "scripted-driver"
     train_level = "train"
     load_suite = staticmethod(load_driving_suite)

@@ -45,6 +45,10 @@ class TableTopPickEnv(gym.Env):
     metadata = {"render_modes": ["rgb_array"], "render_fps": CONTROL_HZ}
     score_bounds = (R_RANDOM, rw.R_MAX)
     default_suite = "tabletop-v1"
+    # The blind baseline's candidates: every constant TCP motion with each axis in {-1, 0, 1}, gripper open
+    # or closed (54 actions).
+    blind_grid = tuple((x, y, z, g) for x in (-1.0, 0.0, 1.0) for y in (-1.0, 0.0, 1.0) for z in (-1.0, 0.0, 1.0)
+                       for g in (-1.0, 1.0))
     expert_agent = "scripted"
     train_level = "id"
     load_suite = staticmethod(load_tabletop_suite)
