@@ -137,7 +137,7 @@ class BatchedRunner:
         return actions
 
     # -- env hosts ------------------------------------------------------------------------------
-    def _exchange(self, hosts, host_of, messages: dict[int, dict]) -> dict[int, tuple]:
+    def _exchange(self, hosts, messages: dict[int, dict]) -> dict[int, tuple]:
         """Send each host its message, gather replies; a host that does not answer is replaced."""
         for h, message in messages.items():
             hosts[h].send(message)
@@ -162,7 +162,7 @@ class BatchedRunner:
             for i, s in todo.items():
                 messages[host_of[i]]["reset"][i] = (s.spec.shift, s.spec.seed)
                 s.started = time.perf_counter()
-            for i, reply in self._exchange(hosts, host_of, dict(messages)).items():
+            for i, reply in self._exchange(hosts, dict(messages)).items():
                 s = slots[i]
                 if reply[0] == "ok":
                     s.obs, s.scenario, s.needs_reset, s.fresh = reply[1], reply[2]["scenario"], False, True
@@ -174,7 +174,7 @@ class BatchedRunner:
         messages: dict[int, dict] = collections.defaultdict(lambda: {"step": {}})
         for i in active:
             messages[host_of[i]]["step"][i] = actions[i]
-        for i, reply in self._exchange(hosts, host_of, dict(messages)).items():
+        for i, reply in self._exchange(hosts, dict(messages)).items():
             s = slots[i]
             if reply[0] != "ok":
                 self._attempt_failed(i, slots, pending, reply[1], on_result)
