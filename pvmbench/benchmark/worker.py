@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import time
 import traceback
 from typing import Any
 
@@ -24,6 +25,7 @@ class EnvHost:
         self.env_id, self.env_kwargs = env_id, env_kwargs
         self.envs: dict[tuple[int, str], Any] = {}
         self.current: dict[int, tuple[int, str]] = {}
+        self.poisoned = False  # an env's error said this process cannot host it again (e.g. CARLA's ServerLost)
 
     def _env(self, slot: int, shift: ShiftSpec):
         import gymnasium as gym
@@ -52,8 +54,7 @@ class EnvHost:
             _check_finite(obs, 0.0)
             return ("ok", obs, {"scenario": info.get("scenario")})
         except Exception as exc:
-            self._discard(slot)
-            return ("error", _describe(exc))
+            return self._failed(slot, exc)
 
     def step(self, slot: int, action: np.ndarray) -> tuple:
         try:
@@ -62,8 +63,12 @@ class EnvHost:
             _check_finite(obs, reward)
             return ("ok", obs, float(reward), bool(terminated or truncated), bool(info.get("is_success", False)))
         except Exception as exc:
-            self._discard(slot)
-            return ("error", _describe(exc))
+            return self._failed(slot, exc)
+
+    def _failed(self, slot: int, exc: Exception) -> tuple:
+        self._discard(slot)
+        self.poisoned = self.poisoned or bool(getattr(exc, "poisons_process", False))
+        return ("error", _describe(exc))
 
     def handle(self, message: dict) -> dict:
         if "reset" in message:
@@ -102,7 +107,9 @@ def _serve(conn, env_id: str, env_kwargs: dict) -> None:
             message = conn.recv()
             if message is None:
                 break
-            conn.send(host.handle(message))
+            conn.send((host.handle(message), host.poisoned))
+            if host.poisoned:  # the parent starts a fresh process for the retries
+                break
     except (EOFError, KeyboardInterrupt):
         pass
     finally:
@@ -113,22 +120,37 @@ class ProcessHost:
     """An EnvHost in a spawned process, spoken to through a pipe."""
 
     def __init__(self, env_id: str, env_kwargs: dict[str, Any]):
+        from pvmbench.envs.contract import env_class
+
+        self.env_id, self.env_kwargs = env_id, env_kwargs
+        # An env class may need longer than --step-timeout for a reset (CARLA: launching a server, loading a map).
+        self.reset_timeout = float(getattr(env_class(env_id), "reset_timeout", 0.0))
+        self._reset_deadline = 0.0
+        self._start()
+
+    def _start(self) -> None:
         ctx = mp.get_context("spawn")
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(child, env_id, env_kwargs), daemon=True)
+        self.process = ctx.Process(target=_serve, args=(child, self.env_id, self.env_kwargs), daemon=True)
         self.process.start()
         child.close()
 
     def send(self, message: dict) -> None:
+        self._reset_deadline = time.monotonic() + self.reset_timeout if "reset" in message else 0.0
         self.conn.send(message)
 
     def receive(self, timeout: float) -> dict | None:
         """The reply, or None if none came within timeout seconds (the host is then killed)."""
-        if self.conn.poll(timeout):
+        if self.conn.poll(max(timeout, self._reset_deadline - time.monotonic())):
             try:
-                return self.conn.recv()
+                reply, poisoned = self.conn.recv()
             except EOFError:
                 return None
+            if poisoned:  # the host exits after this reply (closing its envs); the next message needs a new one
+                self.process.join(60)
+                self.kill()
+                self._start()
+            return reply
         return None
 
     def kill(self) -> None:

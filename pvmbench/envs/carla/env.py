@@ -9,7 +9,6 @@ clears every actor pvmbench spawned there, so envs share a server only one after
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import math
 import os
@@ -19,7 +18,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from pvmbench.envs.carla import supervisor
+from pvmbench.envs.carla import ego, supervisor
 from pvmbench.envs.carla.supervisor import ServerLost
 from pvmbench.envs.carla.weather import import_carla, to_weather_parameters
 from pvmbench.envs.driving import interface, rules
@@ -34,28 +33,32 @@ START_SPEED = 15.0  # m/s, as Highway-v0 starts its ego car
 # Highway-v0's "front" camera: 1.3 m ahead of the car's origin, 1.55 m up, 5 degrees down, 60 degree fov
 # (MuJoCo's fovy is vertical, CARLA's fov horizontal: equal for the square image).
 CAMERA = {"x": 1.3, "z": 1.55, "pitch": -5.0, "fov": 60}
-# Highway-v0's positive steer turns left (heading counter-clockwise); CARLA's VehicleControl.steer turns
-# right. Negated here so that one policy means the same thing on both backends.
-STEER_SIGN = -1.0
 NO_LEAD = (200.0, 30.0)  # gap and lead speed Highway-v0 reports when no car is ahead
 # The study's CARLA score bounds (Jones, Zhou & Pattinson, arXiv 2509.12531), copied, NOT measured
-# here: this backend has not been run against a CARLA server in this project's CI.
+# here: this backend has not been run against a CARLA server in this project's CI. R_MAX is out of
+# reach under these rules: 500 steps of 0.1 s earn at most 500 for throttle, so 2,780 needs 2,280 m
+# in 50 s, a mean 45.6 m/s (164 km/h) along the road from a 15 m/s start, in traffic (README).
 R_RANDOM, R_MAX = -37.4, 2780.0
 
 
 class CarlaHighwayEnv(interface.DrivingContract, gym.Env):
     metadata = {"render_modes": ["rgb_array"], "render_fps": int(1 / (rules.DT * rules.ACTION_REPEAT))}
     score_bounds = (R_RANDOM, R_MAX)
+    # The harness waits this long for a reset, not --step-timeout: a first reset may launch the server,
+    # connect and load Town04 (supervisor.RESET_TIMEOUT adds up their budgets).
+    reset_timeout = supervisor.RESET_TIMEOUT
 
     def __init__(self, shift: str | ShiftSpec = "id", image_size: int = 224, render_mode: str | None = None,
                  host: str | None = None, port: int = supervisor.DEFAULT_PORT, carla_cmd: str | None = None,
-                 privileged: bool = False, timeout: float = 10.0, tm_port: int = 8000,
+                 privileged: bool = False, timeout: float = 10.0, tm_port: int | None = None,
                  suite: str = interface.DrivingContract.default_suite):
         interface.check_make_args(image_size, render_mode)
         if not isinstance(port, int) or not 0 < port < 65536:
             raise UserError(f"port={port!r}: accepted: an integer from 1 to 65535")
         if not isinstance(timeout, int | float) or timeout <= 0:
             raise UserError(f"timeout={timeout!r}: accepted: seconds > 0")
+        # Derived from port by default, so that clients of two servers on one machine do not both bind 8000.
+        tm_port = supervisor.check_tm_port(supervisor.tm_port_for(port) if tm_port is None else tm_port, port)
         self.carla = import_carla()  # fail at make time, not at the first reset, without the extra
         self.shift = DrivingShift(shift, suite)
         self.host = host or os.environ.get("PVMBENCH_CARLA_HOST") or "localhost"
@@ -66,7 +69,8 @@ class CarlaHighwayEnv(interface.DrivingContract, gym.Env):
         # Nothing connects or launches before the first reset: making an env to read its spaces is free.
         self._server: supervisor.ServerProcess | None = None
         self._client = self._world = self._map = self._spawns = self._ego = self._image = self._scenario = None
-        self._sensors, self._traffic, self._images, self._hits = [], [], queue.Queue(), collections.deque()
+        self._sensors, self._traffic, self._images, self._collisions = [], [], queue.Queue(), ego.CollisionLog()
+        self._max_steer_deg, self._steer_curve = ego.FALLBACK_MAX_STEER_DEG, []
 
     # -- gymnasium API -------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
@@ -75,13 +79,8 @@ class CarlaHighwayEnv(interface.DrivingContract, gym.Env):
         if scenario is None:
             scenario = self.shift.sample(seed if seed is not None else int(self.np_random.integers(2**31 - 1)))
         weather = to_weather_parameters(scenario["weather"])  # a bad scenario fails before any server work
-        for attempt in (0, 1):
-            try:
-                self._reset(weather, scenario["traffic"])
-                break
-            except ServerLost:  # with carla_cmd the supervisor restarts the server: one more try
-                if not self.carla_cmd or attempt:
-                    raise
+        # No retry here after a lost server: this process's Traffic Manager died with it (ServerLost).
+        self._reset(weather, scenario["traffic"])
         self.monitor, self._steps, self._scenario = rules.TerminationMonitor(), 0, scenario
         return self._observation(), {"scenario": scenario, "is_success": False}
 
@@ -91,19 +90,24 @@ class CarlaHighwayEnv(interface.DrivingContract, gym.Env):
         steer, throttle = interface.parse_action(action)
         speeds, intensity, reason = [], 0.0, None
         with self._guard():
-            if not self._ego.is_alive:
+            if not self._ego.is_alive:  # the server is fine: this process may go on driving it
                 raise ServerLost(f"the ego car on the CARLA server at {self.where} was removed mid-episode "
-                                 f"(another env reset that server?); one env drives a server at a time")
+                                 f"(another env reset that server?); one env drives a server at a time",
+                                 poisons_process=False)
+            v = self._ego.get_velocity()
+            factor = ego.steering_factor(self._steer_curve, 3.6 * math.sqrt(v.x**2 + v.y**2 + v.z**2))
             self._ego.apply_control(self.carla.VehicleControl(
-                throttle=float(max(throttle, 0.0)), brake=float(max(-throttle, 0.0)), steer=float(STEER_SIGN * steer)))
+                throttle=float(max(throttle, 0.0)), brake=float(max(-throttle, 0.0)),
+                steer=float(ego.steer_command(steer, self._max_steer_deg, factor))))
             for _ in range(rules.ACTION_REPEAT):
-                self._tick()
-                velocity, forward = self._ego.get_velocity(), self._ego.get_transform().get_forward_vector()
+                frame = self._tick()
+                velocity, location = self._ego.get_velocity(), self._ego.get_location()
                 speed = math.sqrt(velocity.x**2 + velocity.y**2 + velocity.z**2)
-                speeds.append(velocity.x * forward.x + velocity.y * forward.y + velocity.z * forward.z)
-                hits = [self._hits.popleft() for _ in range(len(self._hits))]
-                intensity += sum(hits)
-                reason = self.monitor.update(speed, bool(hits)) or reason
+                road = self._map.get_waypoint(location).transform.get_forward_vector()  # client-side: no RPC
+                speeds.append(ego.forward_speed(velocity, road))
+                hit, touching = self._collisions.take(frame)
+                intensity += hit
+                reason = self.monitor.update(speed, touching) or reason
                 if reason:
                     break
             obs = self._observation()
@@ -119,13 +123,14 @@ class CarlaHighwayEnv(interface.DrivingContract, gym.Env):
         return self._image if self.render_mode == "rgb_array" else None
 
     def close(self):
-        if self._client is not None:
+        # After a lost server every call would wait out its timeout (and touch the dead Traffic Manager).
+        if self._client is not None and not supervisor.process_lost():
             try:
                 self._clear(tick=False)
                 supervisor.release_world(self._client, self._world, self.tm_port)
             except RuntimeError:  # the server is gone already; nothing left to tidy
                 pass
-            self._client = None
+        self._client = None
         if self._server is not None:
             supervisor.release(self._server)
             self._server = None
@@ -151,6 +156,7 @@ class CarlaHighwayEnv(interface.DrivingContract, gym.Env):
 
     # -- internals --------------------------------------------------------------------------------
     def _reset(self, weather, traffic: dict) -> None:
+        supervisor.check_not_lost(self.where)
         with self._guard():
             if self._client is None:
                 if self.carla_cmd and self._server is None:  # shared per command line, see supervisor.acquire
@@ -161,6 +167,7 @@ class CarlaHighwayEnv(interface.DrivingContract, gym.Env):
                 self._world = supervisor.setup_world(self._client, TOWN, self.timeout)
                 self._map = self._world.get_map()  # fetched once: it downloads the whole OpenDRIVE
                 self._spawns = highway_spawn_points(self.carla, self._map, int(traffic["lanes"]))
+            supervisor.apply_sync(self._world, self.where)  # every reset: another client may have changed them
             self._clear(tick=True)
             self._world.set_weather(weather)
             tm = supervisor.traffic_manager(self._client, self.tm_port, traffic["seed"])
@@ -176,6 +183,8 @@ class CarlaHighwayEnv(interface.DrivingContract, gym.Env):
         if self._ego is None:
             raise LookupError(f"CARLA server at {self.where}: the ego spawn point is occupied by a vehicle "
                               f"pvmbench did not spawn; clear the world or restart the server")
+        physics = self._ego.get_physics_control()  # to turn the wheels as far as Highway-v0 does (ego.py)
+        self._max_steer_deg, self._steer_curve = ego.max_steer_angle(physics), list(physics.steering_curve)
         camera, collision = lib.find("sensor.camera.rgb"), lib.find("sensor.other.collision")
         for bp, key, value in ((camera, "image_size_x", self.image_size), (camera, "image_size_y", self.image_size),
                                (camera, "fov", CAMERA["fov"]), (camera, "role_name", f"{ROLE}_camera"),
@@ -184,9 +193,9 @@ class CarlaHighwayEnv(interface.DrivingContract, gym.Env):
         mount = c.Transform(c.Location(x=CAMERA["x"], z=CAMERA["z"]), c.Rotation(pitch=CAMERA["pitch"]))
         camera = world.spawn_actor(camera, mount, attach_to=self._ego)
         collision = world.spawn_actor(collision, c.Transform(), attach_to=self._ego)
-        self._images, self._hits = queue.Queue(), collections.deque()
+        self._images, self._collisions = queue.Queue(), ego.CollisionLog()
         camera.listen(self._images.put)
-        collision.listen(lambda e, hits=self._hits: hits.append(e.normal_impulse.length()))
+        collision.listen(self._collisions.listen)
         self._sensors = [camera, collision]
         # Traffic on the highway spawn points nearest the ego, blueprints and colours from the seed.
         near = sorted((t for t in self._spawns if t.location.distance(start.location) > 8.0),
@@ -208,8 +217,8 @@ class CarlaHighwayEnv(interface.DrivingContract, gym.Env):
         for car in [self._ego, *self._traffic]:
             f = car.get_transform().get_forward_vector()
             car.set_target_velocity(c.Vector3D(f.x * START_SPEED, f.y * START_SPEED, 0.0))
-        self._tick()
-        self._hits.clear()  # a touch while settling onto the road is not the agent's
+        # A touch while settling onto the road is not the agent's, even if its event arrives later.
+        self._collisions.start(self._tick())
 
     def _clear(self, tick: bool) -> None:
         """Destroy every actor any pvmbench env spawned on this server (ours, or a crashed run's leftovers)."""
@@ -222,7 +231,7 @@ class CarlaHighwayEnv(interface.DrivingContract, gym.Env):
         if tick:
             self._tick()
 
-    def _tick(self) -> None:
+    def _tick(self) -> int:
         """Advance one rules.DT step and wait for that frame's image, so sensor data is in step with it."""
         frame = supervisor.tick(self._world, self.timeout, self.where)
         while self._sensors:
@@ -235,6 +244,7 @@ class CarlaHighwayEnv(interface.DrivingContract, gym.Env):
                 bgra = np.frombuffer(image.raw_data, np.uint8).reshape(image.height, image.width, 4)
                 self._image = np.ascontiguousarray(bgra[:, :, 2::-1])
                 break
+        return frame
 
     def _observation(self) -> dict[str, np.ndarray]:
         obs = {"image": self._image.copy()}
@@ -244,14 +254,18 @@ class CarlaHighwayEnv(interface.DrivingContract, gym.Env):
 
     @contextlib.contextmanager
     def _guard(self):
-        """Any carla RuntimeError inside means the server is gone: drop the connection, raise ServerLost."""
+        """Any carla RuntimeError inside means the server is gone: drop the connection, raise ServerLost,
+        and mark this process as unable to drive CARLA again (see ServerLost)."""
         try:
             yield
         except RuntimeError as exc:
             self._client, self._ego, self._sensors, self._traffic, self._scenario = None, None, [], [], None
-            if isinstance(exc, ServerLost):
+            lost = exc if isinstance(exc, ServerLost) else ServerLost(
+                f"CARLA server at {self.where} stopped answering ({exc}); this episode is lost")
+            supervisor.mark_lost(lost)
+            if lost is exc:
                 raise
-            raise ServerLost(f"CARLA server at {self.where} stopped answering ({exc}); this episode is lost") from None
+            raise lost from None
 
 
 def highway_spawn_points(carla, cmap, lanes: int) -> list:

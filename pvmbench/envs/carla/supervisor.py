@@ -2,8 +2,8 @@
 
 The server is the user's: pvmbench never ships or finds one. A missing server is a one-line
 UserError at the first reset; a server that stops answering mid-episode raises ServerLost, which
-the evaluation harness counts as a failed attempt and retries on a fresh env (which, with
-`carla_cmd`, restarts the server first).
+the evaluation harness counts as a failed attempt and retries in a fresh env host process (which,
+with `carla_cmd`, starts the server again).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 import time
 
+from pvmbench.envs.carla import reaper
 from pvmbench.envs.carla.weather import import_carla
 from pvmbench.envs.driving import rules
 from pvmbench.errors import UserError
@@ -27,10 +28,56 @@ START_TIMEOUT = 300.0  # a cold CarlaUE4 start (shader cache, first map load) ca
 READY_TIMEOUT = 60.0  # the RPC port opens before the server answers calls
 LOAD_TIMEOUT = 120.0  # load_world("Town04") on a slow disk
 MAX_RESTARTS = 3  # a server that keeps dying is a broken install, not bad luck
+PORT_FREE_WAIT = 20.0  # a killed server (a previous worker's) may hold its port a few seconds while it exits
+# How long the harness waits for one reset (not --step-timeout): launch, connect and load Town04, with
+# a minute to spare for the spawn calls. Killing a host mid-start only makes the next one start over.
+RESET_TIMEOUT = PORT_FREE_WAIT + START_TIMEOUT + READY_TIMEOUT + LOAD_TIMEOUT + 60.0
+TM_PORT_OFFSET = 6000  # CARLA's own defaults pair RPC port 2000 with Traffic Manager port 8000
 
 
 class ServerLost(RuntimeError):
-    """The CARLA server stopped answering: the episode under way is lost."""
+    """The CARLA server stopped answering: the episode under way is lost.
+
+    `poisons_process`: the carla client keeps one Traffic Manager per port per process, and its
+    thread dies with the server (carla issues #6748, #4577, #4072; it can abort the process):
+    get_trafficmanager() then hands back the dead one. So nothing in this process may drive CARLA
+    again; the harness's env host exits on it and the runner starts a fresh one."""
+
+    def __init__(self, message: str, poisons_process: bool = True):
+        super().__init__(message)
+        self.poisons_process = poisons_process
+
+
+_lost: list[str] = []  # why this process may no longer drive CARLA (see ServerLost), once it happened
+
+
+def mark_lost(exc: ServerLost) -> None:
+    if exc.poisons_process and not _lost:
+        _lost.append(str(exc))
+
+
+def check_not_lost(where: str) -> None:
+    """Refuse to drive CARLA from a process that lost a server: its Traffic Manager is dead."""
+    if _lost:
+        raise ServerLost(f"this process lost a CARLA server earlier ({_lost[0]}); its Traffic Manager died with "
+                         f"it, so a fresh process must drive {where} (pvmbench eval --workers >= 1 starts one)")
+
+
+def process_lost() -> bool:
+    return bool(_lost)
+
+
+def tm_port_for(port: int) -> int:
+    """The Traffic Manager port of an env on RPC port `port`: distinct per server, so that two servers'
+    clients on one machine do not both bind 8000."""
+    return port + TM_PORT_OFFSET if port + TM_PORT_OFFSET < 65536 else port - TM_PORT_OFFSET
+
+
+def check_tm_port(tm_port, port: int) -> int:
+    if not isinstance(tm_port, int) or not 0 < tm_port < 65536 or tm_port in (port, port + 1, port + 2):
+        raise UserError(f"tm_port={tm_port!r}: accepted: an integer from 1 to 65535 other than port, port+1 and "
+                        f"port+2 ({port}-{port + 2}, the server's own); by default port + {TM_PORT_OFFSET}")
+    return tm_port
 
 
 def port_answers(host: str, port: int, timeout: float = 1.0) -> bool:
@@ -63,24 +110,47 @@ def connect(host: str, port: int, timeout: float = 10.0):
 
 
 def setup_world(client, town: str, timeout: float):
-    """Load `town` if another map is up, then fix the step: synchronous mode at rules.DT (determinism)."""
+    """The world, with `town` loaded if another map is up."""
     world = client.get_world()
     if world.get_map().name.rsplit("/", 1)[-1] != town:
         client.set_timeout(max(timeout, LOAD_TIMEOUT))
         world = client.load_world(town)
         client.set_timeout(timeout)
-    settings = world.get_settings()
-    settings.synchronous_mode = True  # the server advances only on our world.tick()
-    settings.fixed_delta_seconds = rules.DT
-    world.apply_settings(settings)
     return world
 
 
+def apply_sync(world, where: str) -> None:
+    """Synchronous mode at rules.DT with rendering on, applied at every reset and read back: any client of
+    the server (another env's close(), CARLA's config.py --no-rendering) may have changed them since."""
+    settings = world.get_settings()
+    settings.synchronous_mode = True  # the server advances only on our world.tick(): determinism
+    settings.fixed_delta_seconds = rules.DT
+    settings.no_rendering_mode = False  # with it on the server renders nothing: no camera image to send
+    world.apply_settings(settings)
+    got = world.get_settings()
+    if not (got.synchronous_mode and not got.no_rendering_mode
+            and abs((got.fixed_delta_seconds or 0.0) - rules.DT) < 1e-6):
+        raise UserError(f"CARLA server at {where} did not keep synchronous mode at {rules.DT} s with rendering on "
+                        f"(read back synchronous_mode={got.synchronous_mode}, fixed_delta_seconds="
+                        f"{got.fixed_delta_seconds}, no_rendering_mode={got.no_rendering_mode}); is another client "
+                        f"changing its settings?")
+
+
 def traffic_manager(client, tm_port: int, seed: int):
-    """The Traffic Manager, synchronous with the world and seeded, so that traffic replays from the seed."""
-    tm = client.get_trafficmanager(tm_port)
+    """The Traffic Manager, synchronous with the world and seeded, so that traffic replays from the seed;
+    30 % below the speed limit, 2 m behind the car ahead, as RL-ViGen set it."""
+    try:
+        tm = client.get_trafficmanager(tm_port)
+    except RuntimeError as exc:
+        if "bind error" not in str(exc):
+            raise
+        raise UserError(f"CARLA Traffic Manager port {tm_port} is taken on this machine (another pvmbench run or "
+                        f"CARLA client?); pass --env-kwarg tm_port=<a free port> (default: port + "
+                        f"{TM_PORT_OFFSET})") from None
     tm.set_synchronous_mode(True)
     tm.set_random_device_seed(int(seed))
+    tm.global_percentage_speed_difference(30.0)
+    tm.set_global_distance_to_leading_vehicle(2.0)
     return tm
 
 
@@ -102,10 +172,11 @@ def tick(world, timeout: float, where: str) -> int:
 
 class ServerProcess:
     """A CARLA server launched from a command line, in its own process group so that stop() reaches
-    CarlaUE4.sh's child binary too; restarted when it died, stopped by stop()."""
+    CarlaUE4.sh's child binary too; restarted when it died, stopped by stop(), and killed by a reaper
+    (reaper.py) when the process that launched it dies without stopping it."""
 
     def __init__(self, cmd: str, host: str = "localhost", port: int = DEFAULT_PORT,
-                 start_timeout: float = START_TIMEOUT):
+                 start_timeout: float = START_TIMEOUT, port_free_wait: float = PORT_FREE_WAIT):
         try:
             self.argv = shlex.split(cmd)
         except ValueError as exc:
@@ -119,7 +190,9 @@ class ServerProcess:
         if not named and port != DEFAULT_PORT:  # CARLA would listen on its default, not where we connect
             self.argv.append(f"-carla-port={port}")
         self.cmd, self.host, self.port, self.start_timeout = cmd, host, port, start_timeout
+        self.port_free_wait = port_free_wait
         self.proc: subprocess.Popen | None = None
+        self.reaper: subprocess.Popen | None = None
         self.starts = 0
         self.log_path = os.path.join(tempfile.gettempdir(), f"pvmbench-carla-{port}-{os.getpid()}.log")
 
@@ -135,6 +208,9 @@ class ServerProcess:
         return True
 
     def start(self) -> None:
+        deadline = time.monotonic() + self.port_free_wait
+        while port_answers(self.host, self.port) and time.monotonic() < deadline:
+            time.sleep(0.5)
         if port_answers(self.host, self.port):
             raise UserError(f"--carla-cmd: something already listens on {self.host}:{self.port}; stop it, "
                             f"or drop --carla-cmd to use that server")
@@ -147,6 +223,7 @@ class ServerProcess:
                                              start_new_session=True)
             except OSError as exc:
                 raise UserError(f"--carla-cmd {self.cmd!r}: cannot run it ({exc.strerror})") from None
+        self.reaper = reaper.watch(self.proc.pid)
         deadline = time.monotonic() + self.start_timeout
         while not port_answers(self.host, self.port, 0.5):
             if self.proc.poll() is not None:
@@ -175,6 +252,9 @@ class ServerProcess:
             if not _group_alive(group, self.proc):
                 break
         self.proc = None
+        if self.reaper is not None:
+            reaper.dismiss(self.reaper)
+            self.reaper = None
 
 
 def _group_alive(group: int, leader: subprocess.Popen) -> bool:
