@@ -1,7 +1,9 @@
 """Which episodes a run evaluates, and the seed of each.
 
-An episode's seed depends only on (run seed, level label, episode index), so the same episode gets
-the same scenario, frames and score whatever the batch size, worker count or executor.
+An episode's seed depends only on (run seed, stream, episode index), so the same episode gets the same
+scenario, frames and score whatever the batch size, worker count or executor. The stream is the level's
+label, except for factor levels (`factor=<name>`), which draw from the `id` stream: episode i of a factor
+level is episode i of `id` with one factor moved, so a factor's drop is a paired comparison.
 """
 
 from __future__ import annotations
@@ -28,5 +30,9 @@ class EpisodeSpec:
 def plan_episodes(shifts: Sequence[ShiftSpec | str], episodes: int, run_seed: int) -> list[EpisodeSpec]:
     """Every (shift, index) of a run; a string is parsed as one shift form (level or severity)."""
     specs = [s if isinstance(s, ShiftSpec) else parse_shift(s, (*LEVELS, TRAIN_LEVEL)) for s in shifts]
-    return [EpisodeSpec(spec.label, i, episode_seed(run_seed, spec.label, i), spec)
+    return [EpisodeSpec(spec.label, i, episode_seed(run_seed, seed_stream(spec), i), spec)
             for spec in specs for i in range(episodes)]
+
+
+def seed_stream(spec: ShiftSpec) -> str:
+    return LEVELS[0] if spec.factor is not None else spec.label

@@ -99,7 +99,9 @@ def _row(base: dict, result, bounds: tuple[float, float]) -> dict:
     return {
         **base,
         "level": spec.level,
-        "severity": spec.shift.severity if spec.shift.severity is not None else math.nan,
+        # Severity sweeps only: a factor level's position is in its label (factor=<name>@<s>), so that the
+        # severity figures never mix one factor's ladder into the all-factor sweep.
+        "severity": spec.shift.severity if spec.shift.severity is not None and spec.shift.factor is None else math.nan,
         "episode_index": spec.index,
         "episode_seed": spec.seed,
         "scenario": json.dumps(result.scenario, sort_keys=True) if result.scenario is not None else "",

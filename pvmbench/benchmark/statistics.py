@@ -219,6 +219,26 @@ def drop_percent_ci(
     return point, lo, hi
 
 
+def paired_drop_percent_ci(id_scores, ood_scores, reps: int = 2000, confidence: float = 0.95,
+                           random_state: int | np.random.Generator = 0) -> tuple[float, float, float]:
+    """(drop, CI low, CI high) for paired episodes: ``id_scores[i]`` and ``ood_scores[i]`` are the same
+    episode seed (the same scenario draws) with only the shifted factors changed, so pairs are resampled
+    together (common random numbers): the variance the two samples share cancels out of the drop."""
+    a, b = _finite_1d(id_scores, "id_scores"), _finite_1d(ood_scores, "ood_scores")
+    if a.shape != b.shape:
+        raise ValueError(f"paired scores need equal lengths, got {a.shape} and {b.shape}")
+    rng = _rng(random_state)
+    idx = rng.integers(0, len(a), size=(reps, len(a)))
+    id_dist, ood_dist = a[idx].mean(axis=1), b[idx].mean(axis=1)
+    defined = id_dist > 0
+    drops = np.where(defined, 100.0 * (1.0 - ood_dist / np.where(defined, id_dist, 1.0)), np.inf)
+    point = drop_percent(float(a.mean()), float(b.mean()))
+    if np.isinf(drops).mean() > (1.0 - confidence) / 2.0:
+        return point, float("nan"), float("nan")
+    lo, hi = _percentile_ci(drops, confidence)
+    return point, lo, hi
+
+
 def breaking_point_severity(severities, scores, id_score: float) -> float | None:
     """Lowest severity whose score is below half of ``id_score``; None if the sweep never breaks.
 

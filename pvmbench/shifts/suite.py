@@ -81,10 +81,10 @@ class Suite:
         levels = self.data["levels"]
         if spec.level is not None:
             return Ladder(levels[spec.level], levels[spec.level], 0.0, self.factors)
-        if spec.severity is None:
+        if spec.position is None:
             raise UserError(f"shift {spec.label!r}: suite {self.name} has no ladder for it")
         ladder = self.data["severity"]
-        return Ladder(levels[ladder["from"]], levels[ladder["to"]], spec.severity, spec.factors or self.factors)
+        return Ladder(levels[ladder["from"]], levels[ladder["to"]], spec.position, spec.moved_factors or self.factors)
 
 
 def suite_path(name_or_path: str | pathlib.Path) -> pathlib.Path:

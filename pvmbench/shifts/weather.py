@@ -110,7 +110,7 @@ class DrivingShift:
             weather = {k: (v[0] + u[1 + i] * (v[1] - v[0]) if isinstance(v, list) else v)
                        for i, (k, v) in enumerate((k, values[k]) for k in KNOBS)}
         else:
-            preset, weather = None, ladder_weather(self.suite, float(self.spec.severity))
+            preset, weather = None, ladder_weather(self.suite, float(self.spec.position))
         traffic = self.suite.data.get("traffic", {})
         return {
             "suite": self.suite.name,
