@@ -13,6 +13,8 @@ import shutil
 from collections.abc import Iterable
 
 from pvmbench.errors import UserError
+from pvmbench.leaderboard.factor_render import factors_csv, factors_html, factors_latex, factors_markdown
+from pvmbench.leaderboard.factors import factor_table
 from pvmbench.leaderboard.render import provenance_from_manifests, to_csv, to_html, to_latex, to_markdown
 from pvmbench.leaderboard.rows import load_results, result_files
 from pvmbench.leaderboard.table import leaderboard_table
@@ -59,6 +61,7 @@ def build_leaderboard(result_paths: Iterable[str | pathlib.Path], out_dir: str |
     files = result_files(result_paths)
     rows = load_results(files)
     table = leaderboard_table(rows, reps=REPS, random_state=RANDOM_STATE)
+    factors = factor_table(rows, reps=REPS, random_state=RANDOM_STATE)
     provenance = provenance_from_manifests(files)
     # Images are checked before out_dir is created, so a typo leaves nothing behind.
     planned_figures, planned_galleries = _plan_images(figures, "figures"), _plan_images(galleries, "galleries")
@@ -68,13 +71,18 @@ def build_leaderboard(result_paths: Iterable[str | pathlib.Path], out_dir: str |
     figure_paths = _copy_images(planned_figures, out)
     gallery_paths = _copy_images(planned_galleries, out)
     markdown = "# pvmbench leaderboard\n\n" + to_markdown(table)
+    if not factors.empty:  # per-factor drops, where factor levels were run
+        markdown += "\n" + factors_markdown(factors)
+        factors_csv(factors, out / "leaderboard_factors.csv")
+        _write(out / "leaderboard_factors.tex", factors_latex(factors))
     csv_path = out / "leaderboard.csv"
     to_csv(table, csv_path)
     return {
         "markdown": _write(out / "LEADERBOARD.md", markdown),
         "csv": csv_path,
         "latex": _write(out / "leaderboard.tex", to_latex(table)),
-        "html": _write(out / "index.html", to_html(table, provenance, figure_paths, gallery_paths)),
+        "html": _write(out / "index.html", to_html(table, provenance, figure_paths, gallery_paths,
+                                                   factors_html(factors))),
         "figures": [out / p for p in figure_paths],
         "galleries": [out / p for p in gallery_paths],
     }

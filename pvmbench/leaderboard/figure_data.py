@@ -20,6 +20,7 @@ import pandas as pd
 
 from pvmbench.benchmark.level_stats import level_order, level_stats
 from pvmbench.benchmark.statistics import drop_percent
+from pvmbench.shifts.spec import FACTOR
 
 MODE_ORDER = ("", "scratch", "frozen", "partial", "full")
 REPS = 2000
@@ -71,7 +72,9 @@ def _sort(frame: pd.DataFrame, by: list[str], orders: dict[str, list]) -> pd.Dat
 
 
 def _named_levels(rows: pd.DataFrame) -> pd.DataFrame:
-    return rows[rows["severity"].isna()]
+    # Factor levels (factor=<name>) have their own table (factors.py): a bar per factor would bury the study's
+    # id / easy / hard comparison.
+    return rows[rows["severity"].isna() & ~rows["level"].astype(str).str.startswith(FACTOR)]
 
 
 def _sweep(rows: pd.DataFrame) -> pd.DataFrame:

@@ -19,6 +19,8 @@ import pandas as pd
 
 from pvmbench.errors import UserError
 from pvmbench.leaderboard import figure_data as fd
+from pvmbench.leaderboard.factor_figure import factor_heatmap
+from pvmbench.leaderboard.factors import factor_table
 from pvmbench.leaderboard.rows import check_single_suite_version
 
 log = logging.getLogger(__name__)
@@ -286,7 +288,7 @@ def _slug(env_id: str) -> str:
 
 def write_figures(rows: pd.DataFrame, out_dir, galleries: dict[str, str | pathlib.Path] | None = None
                   ) -> list[pathlib.Path]:
-    """Write scores_by_level, severity_ladder, robustness_scatter and gallery_<env> as PNG and PDF.
+    """Write scores_by_level, severity_ladder, robustness_scatter, factor_heatmap and gallery_<env> as PNG and PDF.
 
     A figure with no rows to show (no named levels, no severity sweep) is skipped with a logged
     warning. Returns the paths written, PNG then PDF for each figure.
@@ -301,12 +303,15 @@ def write_figures(rows: pd.DataFrame, out_dir, galleries: dict[str, str | pathli
     out.mkdir(parents=True, exist_ok=True)
     style = Style(rows["agent_label"].unique())
     levels, curve, rob = fd.level_scores(rows), fd.severity_curve(rows), fd.robustness(rows)
+    factors = factor_table(rows)
     plans = [("scores_by_level", lambda: scores_by_level(levels, style), (levels["n"] > 0).any(),
               "no rows at a named level (id, easy, hard); run eval with --shift all"),
              ("severity_ladder", lambda: severity_ladder(curve, style), (curve["n"] > 0).any(),
               "no severity-sweep rows; run eval with --shift severity=0,0.25,0.5,0.75,1"),
              ("robustness_scatter", lambda: robustness_scatter(rob, style), rob["drop_shown"].any(),
-              "no agent has id and hard rows and an ID score whose 95% CI is above 0")]
+              "no agent has id and hard rows and an ID score whose 95% CI is above 0"),
+             ("factor_heatmap", lambda: factor_heatmap(factors), not factors.empty,
+              "no factor-level rows; run eval with --shift factors")]
     plans += [(f"gallery_{_slug(env)}", lambda env=env, png=png: gallery_figure(env, pathlib.Path(png)), True, "")
               for env, png in sorted((galleries or {}).items())]
     written = []

@@ -290,9 +290,12 @@ def _provenance_table(provenance: list[dict]) -> str:
             + "\n".join(rows) + "\n</tbody></table></div>")
 
 
-def to_html(table: pd.DataFrame, provenance: list[dict], figures: list[str] = (), galleries: list[str] = ()) -> str:
+def to_html(table: pd.DataFrame, provenance: list[dict], figures: list[str] = (), galleries: list[str] = (),
+            factors_section: str = "") -> str:
     """One page with inline CSS and JS and no external URL; images are paths relative to the page."""
     sections = [f'<section id="results"><h2>Results</h2>\n{_html_table(table)}</section>']
+    if factors_section:
+        sections.append(factors_section)
     if figures:
         sections.append(f'<section id="figures"><h2>Figures</h2>\n{_images(list(figures))}</section>')
     if galleries:
