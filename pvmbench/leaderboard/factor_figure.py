@@ -8,6 +8,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from pvmbench.leaderboard.factor_render import pct as _pct
+
 
 def factor_heatmap(table: pd.DataFrame):
     import matplotlib.pyplot as plt
@@ -41,7 +43,3 @@ def factor_heatmap(table: pd.DataFrame):
     fig.suptitle("Which factor breaks it: one factor at hard, paired with id (outlined: worst)", fontsize=9)
     return fig
 
-
-def _pct(value: float) -> str:
-    text = f"{value:.0f}"
-    return "0" if text == "-0" else text

@@ -16,11 +16,17 @@ FACTOR_LEGEND = ("Per factor: that factor alone at its hard setting, every other
                  "episode pairs. Marked: the entry's worst factor. BC entries: the seed-0 checkpoint.")
 
 
+def pct(value: float) -> str:
+    """A whole percent, never "-0"."""
+    text = f"{value:.0f}"
+    return "0" if text == "-0" else text
+
+
 def _cell(row: dict) -> str:
     if math.isnan(row["drop_pct"]):
         return "-"
-    ci = "" if math.isnan(row["drop_ci_low"]) else f" [{row['drop_ci_low']:.0f}, {row['drop_ci_high']:.0f}]"
-    return f"{row['drop_pct']:.0f}%{ci}"
+    ci = "" if math.isnan(row["drop_ci_low"]) else f" [{pct(row['drop_ci_low'])}, {pct(row['drop_ci_high'])}]"
+    return f"{pct(row['drop_pct'])}%{ci}"
 
 
 def _grids(table: pd.DataFrame) -> list[tuple[str, list[str], list[tuple[str, list[dict | None]]]]]:

@@ -23,7 +23,8 @@ PAIR_KEYS = [*ENTRY_KEYS, "checkpoint_sha256", "episode_seed"]
 
 
 def factor_table(rows: pd.DataFrame, reps: int = 2000, random_state: int = 0) -> pd.DataFrame:
-    """One row per entry and factor (columns FACTOR_COLUMNS); `worst` marks each entry's largest drop."""
+    """One row per entry and factor (columns FACTOR_COLUMNS); `worst` marks each entry's largest drop, where
+    the entry has at least two factors with a drop."""
     scored = scored_rows(rows)
     level = scored["level"].astype(str)
     at_id = scored[level == "id"].drop_duplicates(PAIR_KEYS)
@@ -46,6 +47,6 @@ def factor_table(rows: pd.DataFrame, reps: int = 2000, random_state: int = 0) ->
     table["worst"] = False
     for _, group in table.groupby(list(ENTRY_KEYS), sort=False):
         drops = group["drop_pct"].to_numpy(float)
-        if np.isfinite(drops).any():
+        if np.isfinite(drops).sum() > 1:  # "worst" of one factor says nothing
             table.loc[group.index[int(np.nanargmax(drops))], "worst"] = True
     return table.reset_index(drop=True)

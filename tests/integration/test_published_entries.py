@@ -14,7 +14,7 @@ from pvmbench.leaderboard.build import build_leaderboard
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PUBLISHED = ROOT / "results" / "published"
 LEADERBOARD = ROOT / "leaderboard"
-TEXT_OUTPUTS = ("LEADERBOARD.md", "leaderboard.csv", "leaderboard.tex", "index.html")
+TEXT_OUTPUTS = ("LEADERBOARD.md", "leaderboard.csv", "leaderboard.tex", "index.html", "leaderboard_factors.csv", "leaderboard_factors.tex")
 
 pytestmark = pytest.mark.skipif(not PUBLISHED.is_dir(), reason="no results/published in this checkout")
 
