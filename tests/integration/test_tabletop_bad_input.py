@@ -19,7 +19,8 @@ from tests.ycb_fixture import make_ycb_fixture
 
 
 def test_unknown_shift_level_names_accepted_values():
-    with pytest.raises(UserError, match=r"unknown shift 'extreme'; accepted: id, easy, hard, severity=<0..1>\[:<factor>,...\]$"):
+    with pytest.raises(UserError, match=r"unknown shift 'extreme'; accepted: id, easy, hard, severity=<0..1>\[:<factor>,...\], "
+                                     r"factor=<name>\[@<0..1>\]$"):
         make(shift="extreme")
     with pytest.raises(UserError, match=r"severity=1.5: accepted values are numbers in \[0, 1\]"):
         make(shift="severity=1.5")
@@ -103,7 +104,8 @@ def test_cli_bad_shift_is_one_line_without_traceback(tmp_path):
         capture_output=True, text=True,
     )
     assert result.returncode == 2
-    assert result.stderr.strip() == "pvmbench: error: unknown shift 'extreme'; accepted: id, easy, hard, severity=<0..1>[:<factor>,...]"
+    assert result.stderr.strip() == ("pvmbench: error: unknown shift 'extreme'; accepted: id, easy, hard, "
+                                     "severity=<0..1>[:<factor>,...], factor=<name>[@<0..1>]")
     assert not (tmp_path / "g.png").exists()
 
 
