@@ -219,24 +219,68 @@ def drop_percent_ci(
     return point, lo, hi
 
 
-def paired_drop_percent_ci(id_scores, ood_scores, reps: int = 2000, confidence: float = 0.95,
-                           random_state: int | np.random.Generator = 0) -> tuple[float, float, float]:
-    """(drop, CI low, CI high) for paired episodes: ``id_scores[i]`` and ``ood_scores[i]`` are the same
-    episode seed (the same scenario draws) with only the shifted factors changed, so pairs are resampled
-    together (common random numbers): the variance the two samples share cancels out of the drop."""
+def paired_drop_percent_bootstrap(id_scores, ood_scores, strata=None, reps: int = 2000,
+                                  random_state: int | np.random.Generator = 0) -> np.ndarray:
+    """Bootstrap distribution of the drop for paired episodes: ``id_scores[i]`` and ``ood_scores[i]`` are
+    the same episode seed (the same scenario draws) with only the shifted factors changed, so pairs are
+    resampled together (common random numbers) and the variance the two levels share cancels out of the
+    drop. ``strata`` (one label per pair, e.g. the checkpoint) resamples pairs within each stratum."""
     a, b = _finite_1d(id_scores, "id_scores"), _finite_1d(ood_scores, "ood_scores")
     if a.shape != b.shape:
         raise ValueError(f"paired scores need equal lengths, got {a.shape} and {b.shape}")
-    rng = _rng(random_state)
-    idx = rng.integers(0, len(a), size=(reps, len(a)))
+    if reps < 1:
+        raise ValueError(f"reps must be at least 1, got {reps}")
+    # One resample of pair indices serves both sides, so a pair is always drawn whole.
+    idx = resample_indices(a.size, strata, reps, _rng(random_state))
     id_dist, ood_dist = a[idx].mean(axis=1), b[idx].mean(axis=1)
     defined = id_dist > 0
-    drops = np.where(defined, 100.0 * (1.0 - ood_dist / np.where(defined, id_dist, 1.0)), np.inf)
-    point = drop_percent(float(a.mean()), float(b.mean()))
+    return np.where(defined, 100.0 * (1.0 - ood_dist / np.where(defined, id_dist, 1.0)), np.inf)
+
+
+def paired_drop_percent_ci(id_scores, ood_scores, strata=None, reps: int = 2000, confidence: float = 0.95,
+                           random_state: int | np.random.Generator = 0) -> tuple[float, float, float]:
+    """(drop, CI low, CI high) for paired episodes, from ``paired_drop_percent_bootstrap``; as for
+    ``drop_percent_ci``, the interval is nan when too many resamples have no finite drop."""
+    drops = paired_drop_percent_bootstrap(id_scores, ood_scores, strata, reps, random_state)
+    point = drop_percent(mean(_finite_1d(id_scores, "id_scores")), mean(_finite_1d(ood_scores, "ood_scores")))
     if np.isinf(drops).mean() > (1.0 - confidence) / 2.0:
         return point, float("nan"), float("nan")
     lo, hi = _percentile_ci(drops, confidence)
     return point, lo, hi
+
+
+def probability_of_improvement(x, y) -> float:
+    """P(X > Y) of Agarwal et al. 2021 (rliable's probability of improvement) on one task: the chance that
+    an episode score of X beats one of Y, ties counting half (the Mann-Whitney U statistic over n*m)."""
+    a, b = _finite_1d(x, "x"), _finite_1d(y, "y")
+    u = _sps.mannwhitneyu(a, b, alternative="two-sided", method="asymptotic").statistic
+    return float(u) / (a.size * b.size)
+
+
+def probability_of_improvement_ci(x, y, x_strata=None, y_strata=None, reps: int = 2000, confidence: float = 0.95,
+                                  random_state: int | np.random.Generator = 0) -> tuple[float, float, float]:
+    """(P(X > Y), CI low, CI high): each side resampled within itself (and its strata), as rliable does."""
+    a, b = _finite_1d(x, "x"), _finite_1d(y, "y")
+    rng = _rng(random_state)
+    ia = resample_indices(a.size, x_strata, reps, rng)
+    ib = resample_indices(b.size, y_strata, reps, rng)
+    dist = np.array([_pairwise_wins(a[ia[r]], b[ib[r]]) for r in range(reps)])
+    lo, hi = _percentile_ci(dist, confidence)
+    return probability_of_improvement(a, b), lo, hi
+
+
+def resample_indices(n: int, strata, reps: int, rng: np.random.Generator) -> np.ndarray:
+    """(reps, n) indices drawn with replacement within each stratum (None: one stratum)."""
+    if strata is not None and np.asarray(strata).shape != (n,):
+        raise ValueError(f"strata must have one label per score ({n}), got shape {np.asarray(strata).shape}")
+    groups = [np.arange(n)] if strata is None else [np.flatnonzero(np.asarray(strata) == s)
+                                                    for s in np.unique(np.asarray(strata))]
+    return np.concatenate([g[rng.integers(0, g.size, size=(reps, g.size))] for g in groups], axis=1)
+
+
+def _pairwise_wins(a: np.ndarray, b: np.ndarray) -> float:
+    # Ranks would be faster, but episodes number in the hundreds; the direct count is exact and clear.
+    return float(((a[:, None] > b[None, :]) + 0.5 * (a[:, None] == b[None, :])).mean())
 
 
 def breaking_point_severity(severities, scores, id_score: float) -> float | None:

@@ -7,8 +7,8 @@ import math
 import pandas as pd
 
 from pvmbench.benchmark.level_stats import level_stats, scored_rows
-from pvmbench.benchmark.statistics import drop_percent, paired_drop_percent_ci
-from pvmbench.shifts.spec import FACTOR
+from pvmbench.benchmark.pairing import drop_ci
+from pvmbench.benchmark.statistics import drop_percent
 
 SUMMARY_COLUMNS = ("level", "n", "failed", "mean_return", "score", "score_ci_low", "score_ci_high",
                    "iqm", "success_rate", "drop_pct", "drop_ci_low", "drop_ci_high")
@@ -17,9 +17,9 @@ SUMMARY_COLUMNS = ("level", "n", "failed", "mean_return", "score", "score_ci_low
 def summary_table(rows: pd.DataFrame, levels: list[str], reps: int = 2000, random_state: int = 0) -> pd.DataFrame:
     """One row per level, in the order given: `level_stats` (unstratified) plus the drop vs id.
 
-    Failed episodes, and episodes with a non-finite score, are counted in ``failed``, not scored. A factor
-    level's episodes share their seeds with `id` (episodes.seed_stream), so its drop gets a paired
-    bootstrap CI over the episodes scored at both; other levels' drops have no CI here.
+    Failed episodes, and episodes with a non-finite score, are counted in ``failed``, not scored. Every
+    level's episodes share their seeds with `id` (episodes.seed_stream), so each drop gets a paired
+    bootstrap CI over the episode seeds (pairing.drop_ci; unpaired when failures broke some pairs).
     """
     table = level_stats(rows, levels=levels, reps=reps, random_state=random_state)
     table["drop_pct"] = math.nan
@@ -29,21 +29,14 @@ def summary_table(rows: pd.DataFrame, levels: list[str], reps: int = 2000, rando
         table["drop_pct"] = [math.nan if lvl == "id" else drop_percent(id_score, s)
                              for lvl, s in zip(table["level"], table["score"], strict=True)]
     table["drop_ci_low"], table["drop_ci_high"] = math.nan, math.nan
+    scored = scored_rows(rows)
+    at_id = scored[scored["level"] == "id"]
     for i, level in enumerate(table["level"]):
-        if str(level).startswith(FACTOR):
-            _, low, high = _paired_drop(rows, level, reps, random_state)
+        at_level = scored[scored["level"] == level]
+        if level != "id" and len(at_id) and len(at_level):
+            _, low, high, _ = drop_ci(at_id, at_level, strata=None, reps=reps, random_state=random_state)
             table.loc[i, ["drop_ci_low", "drop_ci_high"]] = low, high
     return table[list(SUMMARY_COLUMNS)]
-
-
-def _paired_drop(rows: pd.DataFrame, level: str, reps: int, random_state: int) -> tuple[float, float, float]:
-    scored = scored_rows(rows)
-    pairs = scored[scored["level"] == "id"].merge(scored[scored["level"] == level], on="episode_index",
-                                                   suffixes=("_id", "_ood")).sort_values("episode_index")
-    if pairs.empty:
-        return math.nan, math.nan, math.nan
-    return paired_drop_percent_ci(pairs["normalised_score_id"].to_numpy(float),
-                                  pairs["normalised_score_ood"].to_numpy(float), reps=reps, random_state=random_state)
 
 
 def render_summary(table: pd.DataFrame, title: str) -> None:

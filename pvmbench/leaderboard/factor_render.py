@@ -13,7 +13,9 @@ from pvmbench.leaderboard.render import latex_escape
 
 FACTOR_LEGEND = ("Per factor: that factor alone at its hard setting, every other at id, on the id episodes' "
                  "seeds; cell = drop % (100 × (1 − factor / id)) with its paired-bootstrap 95% CI over the "
-                 "episode pairs. Marked: the entry's worst factor. BC entries: the seed-0 checkpoint.")
+                 "episode pairs. Marked: the entry's worst factor. Interaction check: the sum of the single-factor "
+                 "drops beside the drop at hard (every factor at once) on the seeds scored at both, one joint "
+                 "bootstrap: hard above the sum means the factors compound.")
 
 
 def pct(value: float) -> str:

@@ -19,7 +19,7 @@ import math
 import pandas as pd
 
 from pvmbench.benchmark.level_stats import level_order, level_stats
-from pvmbench.benchmark.statistics import drop_percent
+from pvmbench.benchmark.statistics import breaking_point_severity, drop_percent
 from pvmbench.shifts.spec import FACTOR
 
 MODE_ORDER = ("", "scratch", "frozen", "partial", "full")
@@ -143,3 +143,44 @@ def robustness(rows: pd.DataFrame, ood_level: str = "hard", reps: int = REPS,
     frame = pd.DataFrame(out, columns=columns)
     frame["drop_shown"] = frame["drop_pct"].notna() & (frame["id_ci_low"] > 0)
     return _with_parts(frame)
+
+
+def factor_ladder(rows: pd.DataFrame, reps: int = REPS, random_state: int = SEED) -> pd.DataFrame:
+    """Mean normalised score with 95% CI along each factor's own ladder (`factor=<name>@<s>` rows), per
+    agent_label x env_id x factor x s, plus each ladder's breaking point.
+
+    Columns: agent_label, encoder, mode, env_id, factor, severity, n, failed, mean, ci_low, ci_high,
+    breaking_point. The breaking point (`statistics.breaking_point_severity`: the lowest s whose score is
+    below half the ID score) uses the agent's `id` rows when it has them, else the ladder's s = 0 point;
+    nan without either, and None-like (inf) when the ladder never breaks.
+    """
+    level = rows["level"].astype(str)
+    is_factor = level.str.startswith(FACTOR)
+    on_ladder = is_factor & level.str.contains("@", regex=False)
+    # `factor=<name>@1` is the factor at its hard setting, labelled `factor=<name>`: the ladder's top rung.
+    laddered = {lv.partition("@")[0] for lv in level[on_ladder]}
+    top = is_factor & level.isin(laddered)
+    ladder = rows[on_ladder | top].copy()
+    ladder["level"] = [lv if "@" in lv else f"{lv}@1" for lv in ladder["level"].astype(str)]
+    columns = ["agent_label", "encoder", "mode", "env_id", "factor", "severity", *_STAT_COLUMNS, "breaking_point"]
+    if ladder.empty:
+        return pd.DataFrame(columns=columns)
+    name_at = ladder["level"].astype(str).str[len(FACTOR):].str.partition("@")
+    ladder["factor"], ladder["severity"] = name_at[0], name_at[2].astype(float)
+    frame = _level_stats(ladder, ["agent_label", "env_id", "factor", "severity"], reps, random_state)
+    frame = frame.drop(columns="level")
+    ids = level_stats(rows[level == "id"], "checkpoint_sha256", by=["agent_label", "env_id"], reps=reps,
+                      random_state=random_state).set_index(["agent_label", "env_id"])["score"]
+    breaks = {}
+    for (agent, env, factor), line in frame[frame["n"] > 0].groupby(["agent_label", "env_id", "factor"]):
+        id_score = ids.get((agent, env), math.nan)
+        if math.isnan(id_score) and (line["severity"] == 0).any():
+            id_score = float(line.loc[line["severity"] == 0, "mean"].iloc[0])
+        point = (math.nan if math.isnan(id_score) else
+                 breaking_point_severity(line["severity"].to_numpy(float), line["mean"].to_numpy(float), id_score))
+        breaks[(agent, env, factor)] = math.inf if point is None else point
+    frame["breaking_point"] = [breaks.get(k, math.nan) for k in
+                               zip(frame["agent_label"], frame["env_id"], frame["factor"], strict=True)]
+    frame = _sort(frame, ["env_id", "factor", "agent_label", "severity"],
+                  {"agent_label": agent_order(frame["agent_label"])})
+    return _with_parts(frame.reset_index(drop=True))[columns]

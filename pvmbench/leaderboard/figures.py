@@ -162,6 +162,37 @@ def severity_ladder(curve: pd.DataFrame, style: Style):
     return fig
 
 
+def factor_ladders(ladder: pd.DataFrame, style: Style):
+    """Score along each factor's own ladder, a panel per (env, factor), a line per agent with its CI band;
+    a dotted vertical line marks where the agent breaks (score below half its ID score)."""
+    from matplotlib.lines import Line2D
+
+    data = ladder[ladder["n"] > 0]
+    panels = list(dict.fromkeys(zip(data["env_id"], data["factor"], strict=True)))
+    fig, axes, ncols = _figure(len(panels), DOUBLE_W if len(panels) > 1 else SINGLE_W, 2.3, sharey=True)
+    handles = {}
+    for i, (ax, (env, factor)) in enumerate(zip(axes, panels, strict=True)):
+        at = data[(data["env_id"] == env) & (data["factor"] == factor)]
+        for agent, line in at.groupby("agent_label", sort=False):
+            colour = style.colour(agent)
+            ax.fill_between(line["severity"], line["ci_low"], line["ci_high"], alpha=0.2, linewidth=0, color=colour)
+            ax.plot(line["severity"], line["mean"], marker=style.marker(agent), markersize=4, linewidth=1.2,
+                    color=colour)
+            breaking = float(line["breaking_point"].iloc[0])
+            if np.isfinite(breaking):
+                ax.axvline(breaking, color=colour, linestyle=":", linewidth=1.0)
+            handles.setdefault(agent, Line2D([], [], marker=style.marker(agent), markersize=4, color=colour,
+                                             label=agent))
+        ax.axhline(0, color="0.3", linewidth=0.8, zorder=1)
+        ax.set_xlim(-0.03, 1.03)
+        ax.set_xlabel(f"{factor} alone, s (0 = id, 1 = hard)")
+        ax.set_ylabel(SCORE_LABEL if i % ncols == 0 else "")
+        ax.set_title(f"{env}: {factor}")
+    fig.suptitle(f"Normalised score along one factor's ladder (dotted: breaking point)\n{_stats_line(data, 'point')}")
+    _legend(fig, [handles[a] for a in fd.agent_order(handles)], "agent (colour: encoder, marker: fine-tune mode)")
+    return fig
+
+
 _DIRECTIONS = ((1, 0, "left", "center"), (-1, 0, "right", "center"), (0, 1, "center", "bottom"),
                (0, -1, "center", "top"), (1, 1, "left", "bottom"), (-1, 1, "right", "bottom"),
                (1, -1, "left", "top"), (-1, -1, "right", "top"))
@@ -304,6 +335,8 @@ def write_figures(rows: pd.DataFrame, out_dir, galleries: dict[str, str | pathli
     style = Style(rows["agent_label"].unique())
     levels, curve, rob = fd.level_scores(rows), fd.severity_curve(rows), fd.robustness(rows)
     factors = factor_table(rows)
+    factors = factors[factors["kind"] == "factor"]  # the heat map shows factors; the tables add the sums
+    ladder = fd.factor_ladder(rows)
     plans = [("scores_by_level", lambda: scores_by_level(levels, style), (levels["n"] > 0).any(),
               "no rows at a named level (id, easy, hard); run eval with --shift all"),
              ("severity_ladder", lambda: severity_ladder(curve, style), (curve["n"] > 0).any(),
@@ -311,7 +344,9 @@ def write_figures(rows: pd.DataFrame, out_dir, galleries: dict[str, str | pathli
              ("robustness_scatter", lambda: robustness_scatter(rob, style), rob["drop_shown"].any(),
               "no agent has id and hard rows and an ID score whose 95% CI is above 0"),
              ("factor_heatmap", lambda: factor_heatmap(factors), not factors.empty,
-              "no factor-level rows; run eval with --shift factors")]
+              "no factor-level rows; run eval with --shift factors"),
+             ("factor_ladders", lambda: factor_ladders(ladder, style), (ladder["n"] > 0).any(),
+              "no factor-ladder rows; run eval with --shift factor=<name>@0,0.5,1")]
     plans += [(f"gallery_{_slug(env)}", lambda env=env, png=png: gallery_figure(env, pathlib.Path(png)), True, "")
               for env, png in sorted((galleries or {}).items())]
     written = []

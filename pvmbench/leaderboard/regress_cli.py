@@ -27,6 +27,12 @@ def _fmt(value, spec: str) -> str:
     return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else format(value, spec)
 
 
+def _probability(r: dict) -> str:
+    if _fmt(r["p_improvement"], "") == "-":
+        return "-"
+    return f"{r['p_improvement']:.2f} [{r['p_improvement_ci_low']:.2f}, {r['p_improvement_ci_high']:.2f}]"
+
+
 def render(table: pd.DataFrame, title: str) -> None:
     from rich.console import Console
     from rich.measure import Measurement
@@ -36,13 +42,14 @@ def render(table: pd.DataFrame, title: str) -> None:
     rich_table = Table(title=title, title_justify="left")
     for name, justify in [("agent", "left"), ("env", "left"), ("level", "left"), ("baseline", "right"),
                           ("new", "right"), ("diff", "right"), ("diff 95% CI", "right"), ("p (new < base)", "right"),
+                          ("P(new > base) [95% CI]", "right"),
                           ("n base/new", "right"), ("verdict", "left"), ("reason", "left")]:
         rich_table.add_column(name, justify=justify)
     for r in table.to_dict("records"):
         ci = "-" if _fmt(r["diff_ci_low"], "") == "-" else f"[{r['diff_ci_low']:+.3f}, {r['diff_ci_high']:+.3f}]"
         failed = f" ({r['failed_base']}/{r['failed_new']} failed)" if r["failed_base"] or r["failed_new"] else ""
         cells = [r["agent_label"], r["env_id"], r["level"], _fmt(r["baseline"], ".3f"), _fmt(r["new"], ".3f"),
-                 _fmt(r["diff"], "+.3f"), ci, _fmt(r["p_value"], ".4f"), f"{r['n_base']}/{r['n_new']}{failed}"]
+                 _fmt(r["diff"], "+.3f"), ci, _fmt(r["p_value"], ".4f"), _probability(r), f"{r['n_base']}/{r['n_new']}{failed}"]
         # Text cells, not markup strings: a label such as "vit[small]" must print as written.
         rich_table.add_row(*map(Text, cells), Text(r["verdict"], style=_STYLE[r["verdict"]]), Text(r["reason"]))
     console = Console(highlight=False)

@@ -15,12 +15,17 @@ import json
 import numpy as np
 import pandas as pd
 
-from pvmbench.benchmark.statistics import permutation_test, stratified_bootstrap_ci
+from pvmbench.benchmark.statistics import (
+    permutation_test,
+    probability_of_improvement_ci,
+    stratified_bootstrap_ci,
+)
 from pvmbench.errors import UserError
 
 KEY = ["agent_label", "env_id", "level"]
 FAILING = ("regressed", "scenario changed", "missing")
 TABLE_COLUMNS = [*KEY, "baseline", "new", "diff", "diff_ci_low", "diff_ci_high", "p_value", "p_improved",
+                 "p_improvement", "p_improvement_ci_low", "p_improvement_ci_high",
                  "n_base", "n_new", "failed_base", "failed_new", "scenario_mismatches", "verdict", "reason"]
 
 
@@ -114,7 +119,10 @@ def _judge(base: pd.DataFrame, new: pd.DataFrame, alpha: float, min_effect: floa
                                         random_state=random_state)
     p_less = permutation_test(a, b, reps=reps, random_state=random_state, alternative="less")
     p_greater = permutation_test(a, b, reps=reps, random_state=random_state, alternative="greater")
-    record.update(diff=diff, diff_ci_low=low, diff_ci_high=high, p_value=p_less, p_improved=p_greater)
+    # rliable's probability of improvement P(new > baseline): 0.5 is no change, whatever the scale.
+    p_x, p_lo, p_hi = probability_of_improvement_ci(b, a, reps=min(reps, 2000), random_state=random_state)
+    record.update(diff=diff, diff_ci_low=low, diff_ci_high=high, p_value=p_less, p_improved=p_greater,
+                  p_improvement=p_x, p_improvement_ci_low=p_lo, p_improvement_ci_high=p_hi)
     if p_less < alpha and -diff > min_effect:
         return {**record, "verdict": "regressed"}
     if p_greater < alpha and diff > min_effect:

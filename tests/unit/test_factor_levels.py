@@ -10,6 +10,7 @@ from pvmbench.benchmark.episodes import plan_episodes
 from pvmbench.benchmark.statistics import drop_percent_ci, paired_drop_percent_ci
 from pvmbench.benchmark.summary import summary_table
 from pvmbench.errors import UserError
+from pvmbench.seeding import episode_seed
 from pvmbench.shifts.tabletop import TableTopShift, load_tabletop_suite
 from pvmbench.shifts.weather import load_driving_suite
 
@@ -28,13 +29,22 @@ def test_factor_forms_and_labels(suite):
         suite.parse("factor=fog")
 
 
-def test_a_factor_level_moves_that_factor_only_and_pairs_with_id(suite):
-    plan = plan_episodes(suite.parse_many("id,factor=lighting,factor=table_texture,hard"), 4, run_seed=3)
+def test_every_level_severity_and_factor_shares_the_episode_seeds(suite):
+    plan = plan_episodes(suite.parse_many("id,factor=lighting,factor=table_texture,hard,easy,severity=0.5,"
+                                          "factor=camera@0.5"), 4, run_seed=3)
     seeds = pd.DataFrame([(e.level, e.index, e.seed) for e in plan], columns=["level", "i", "seed"])
     by_level = seeds.pivot(index="i", columns="level", values="seed")
-    assert (by_level["factor=lighting"] == by_level["id"]).all()  # paired with id
-    assert (by_level["factor=table_texture"] == by_level["id"]).all()
-    assert not (by_level["hard"] == by_level["id"]).any()  # named levels keep their own streams (published)
+    for level in by_level.columns:  # common random numbers: episode i is the same draw everywhere
+        assert (by_level[level] == by_level["id"]).all(), level
+    assert by_level["id"].nunique() == 4
+    # `id` keeps the seeds of the earlier per-level scheme, so published id rows stay reproducible.
+    assert list(by_level["id"]) == [episode_seed(3, "id", i) for i in range(4)]
+
+
+def test_a_factor_level_moves_that_factor_only(suite):
+    plan = plan_episodes(suite.parse_many("id,factor=lighting"), 4, run_seed=3)
+    by_level = pd.DataFrame([(e.level, e.index, e.seed) for e in plan],
+                            columns=["level", "i", "seed"]).pivot(index="i", columns="level", values="seed")
     seed = int(by_level["id"].iloc[0])
     base = TableTopShift("id", suite=suite).sample(seed)
     moved = TableTopShift("factor=lighting", suite=suite).sample(seed)
@@ -56,13 +66,18 @@ def test_paired_drop_ci_cancels_what_the_pairs_share():
         paired_drop_percent_ci(scenario, scenario[:-1])
 
 
-def test_summary_gives_factor_levels_a_paired_drop_ci():
+def test_summary_gives_every_level_a_drop_ci_paired_on_episode_seeds():
     rows = pd.DataFrame({
         "level": ["id"] * 3 + ["factor=lighting"] * 3 + ["hard"] * 3,
         "episode_index": [0, 1, 2] * 3,
+        "episode_seed": [7, 8, 9] * 3,
         "normalised_score": [0.5, 0.8, 0.2, 0.4, 0.7, 0.1, 0.3, 0.3, 0.3],
         "return": [1.0] * 9, "success": [False] * 9, "status": ["ok"] * 9,
     })
     table = summary_table(rows, ["id", "factor=lighting", "hard"], reps=500).set_index("level")
     assert table.loc["factor=lighting", "drop_ci_low"] > 0  # every pair lost 0.1
-    assert np.isnan(table.loc["hard", "drop_ci_low"]) and np.isnan(table.loc["id", "drop_pct"])
+    assert np.isnan(table.loc["id", "drop_pct"]) and not np.isnan(table.loc["hard", "drop_ci_low"])
+    # Rows whose seeds do not pair (an old per-level run) fall back to resampling the levels apart: wider.
+    unpaired = rows.assign(episode_seed=[7, 8, 9, 1, 2, 3, 4, 5, 6])
+    loose = summary_table(unpaired, ["id", "factor=lighting", "hard"], reps=500).set_index("level")
+    assert loose.loc["factor=lighting", "drop_ci_low"] < 0

@@ -59,3 +59,33 @@ def test_heatmap_has_a_panel_per_env_and_outlines_the_worst():
     assert len(panels) == 2
     outlined = [p for p in panels[0].patches if isinstance(p, Rectangle) and not p.get_fill()]
     assert len(outlined) == 1 and outlined[0].get_x() == 0.5  # lighting, the second column (camera first)
+
+
+def test_interaction_check_sets_the_sum_of_factor_drops_beside_hard():
+    from pvmbench.leaderboard.factors import ALL_AT_ONCE, SUM_OF_FACTORS
+
+    seeds = list(range(20))
+    rows = pd.DataFrame(_rows("id", [1.0] * 20, seeds) + _rows("factor=lighting", [0.9] * 20, seeds)
+                        + _rows("factor=camera", [0.8] * 20, seeds) + _rows("hard", [0.4] * 20, seeds))
+    table = factor_table(rows, reps=200).set_index("factor")
+    assert math.isclose(table.loc[SUM_OF_FACTORS, "drop_pct"], 30.0)  # 10% + 20%
+    assert math.isclose(table.loc[ALL_AT_ONCE, "drop_pct"], 60.0)  # they compound
+    assert list(table.loc[[SUM_OF_FACTORS, ALL_AT_ONCE], "kind"]) == ["interaction"] * 2
+    assert not table.loc[[SUM_OF_FACTORS, ALL_AT_ONCE], "worst"].any() and table.loc["camera", "worst"]
+    assert f"| {SUM_OF_FACTORS} | {ALL_AT_ONCE} |" in factors_markdown(table.reset_index())
+    # hard rows on other seeds (an unpaired run) share no episode with the factors: no interaction row.
+    unpaired = pd.concat([rows[rows["level"] != "hard"], pd.DataFrame(_rows("hard", [0.4] * 20, range(100, 120)))])
+    assert set(factor_table(unpaired, reps=200)["kind"]) == {"factor"}
+
+
+def test_factor_ladder_gives_each_factors_breaking_point():
+    from pvmbench.leaderboard.figure_data import factor_ladder
+
+    seeds = list(range(6))
+    rows = pd.DataFrame(_rows("id", [0.8] * 6, seeds) + _rows("factor=lighting@0.5", [0.6] * 6, seeds)
+                        + _rows("factor=lighting", [0.3] * 6, seeds) + _rows("factor=camera@0.5", [0.2] * 6, seeds)
+                        + _rows("factor=camera", [0.1] * 6, seeds))
+    ladder = factor_ladder(rows.assign(severity=math.nan), reps=100)
+    breaks = ladder.groupby("factor")["breaking_point"].first()
+    assert breaks["lighting"] == 1.0 and breaks["camera"] == 0.5  # first s below half of id's 0.8
+    assert sorted(ladder["severity"].unique()) == [0.5, 1.0]

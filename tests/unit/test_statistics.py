@@ -258,3 +258,13 @@ def test_drop_ci_is_undefined_when_the_id_score_is_not_reliably_positive():
     rng = np.random.default_rng(0)
     point, lo, hi = drop_percent_ci(rng.normal(0.0, 0.3, 10), rng.normal(0.0, 0.3, 10), reps=500)
     assert np.isnan(lo) and np.isnan(hi)
+
+
+def test_probability_of_improvement_counts_wins_and_half_ties():
+    from pvmbench.benchmark.statistics import probability_of_improvement, probability_of_improvement_ci
+
+    assert probability_of_improvement([1.0, 2.0, 3.0], [0.0, 2.0, 4.0]) == 0.5  # (1 + 1.5 + 2) / 9
+    assert probability_of_improvement([5.0, 6.0], [1.0, 2.0]) == 1.0
+    assert probability_of_improvement([1.0, 2.0], [5.0, 6.0]) == 0.0
+    p, lo, hi = probability_of_improvement_ci(np.arange(30.0) + 3, np.arange(30.0), reps=300)
+    assert lo < p < hi and 0.5 < p < 0.7
