@@ -3,6 +3,7 @@ driving, of the scripted driver (R_max; the table-top's R_max is analytic, see e
 
     python -m pvmbench.benchmark.measure_bounds --env pvmbench/TableTopPick-v0 --episodes 200
     python -m pvmbench.benchmark.measure_bounds --env pvmbench/Highway-v0 --episodes 50
+    python -m pvmbench.benchmark.measure_bounds --env pvmbench/Highway-v1 --episodes 50
 
 Each env's procedure (seeds, action sampling) is the one its recorded bounds were measured with, so
 these commands reproduce the numbers in env.py. It lives in the harness because it drives an agent.
@@ -14,7 +15,7 @@ import argparse
 
 import numpy as np
 
-from pvmbench.envs import HIGHWAY_ID, TABLETOP_ID
+from pvmbench.envs import HIGHWAY_ID, HIGHWAY_V1_ID, TABLETOP_ID
 
 
 def tabletop_random_returns(episodes: int, shift: str = "id", seed: int = 0) -> np.ndarray:
@@ -34,11 +35,12 @@ def tabletop_random_returns(episodes: int, shift: str = "id", seed: int = 0) -> 
     return returns
 
 
-def highway_returns(policy: str, episodes: int) -> np.ndarray:
-    from pvmbench.agents.scripted_driver import ScriptedDriver
-    from pvmbench.envs.driving.env import HighwayEnv
+def highway_returns(policy: str, episodes: int, env_id: str = HIGHWAY_ID) -> np.ndarray:
+    import gymnasium as gym
 
-    env = HighwayEnv(image_size=64, privileged=True)
+    from pvmbench.agents.scripted_driver import ScriptedDriver
+
+    env = gym.make(env_id, image_size=64, privileged=True).unwrapped
     driver = ScriptedDriver({}, env.observation_space, env.action_space, 1)
     out = np.zeros(episodes)
     for ep in range(episodes):
@@ -60,14 +62,14 @@ def _report(what: str, returns: np.ndarray) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--env", choices=(TABLETOP_ID, HIGHWAY_ID), default=TABLETOP_ID)
+    parser.add_argument("--env", choices=(TABLETOP_ID, HIGHWAY_ID, HIGHWAY_V1_ID), default=TABLETOP_ID)
     parser.add_argument("--episodes", type=int, default=None, help="default: 200 table-top, 50 driving")
     args = parser.parse_args()
     if args.env == TABLETOP_ID:
         _report("random (R_random)", tabletop_random_returns(args.episodes or 200))
     else:
         for policy, what in (("random", "random (R_random)"), ("scripted", "scripted-driver (R_max)")):
-            _report(what, highway_returns(policy, args.episodes or 50))
+            _report(what, highway_returns(policy, args.episodes or 50, args.env))
 
 
 if __name__ == "__main__":

@@ -57,7 +57,10 @@ class Suite:
 
     @property
     def factors(self) -> tuple[str, ...]:
-        """The factors every level sets, in the suite's order: what severity=<s>:<factors> may name."""
+        """The factors every level sets, in the suite's order: what severity=<s>:<factors> may name. A suite
+        may name finer factors in a `factors:` mapping (driving-v2: weather knobs grouped as fog, rain...)."""
+        if isinstance(self.data.get("factors"), Mapping):
+            return tuple(self.data["factors"])
         return tuple(self.data["levels"][self.levels[0]])
 
     @property

@@ -67,7 +67,29 @@ def load_driving_suite(name: str = "driving-v1") -> Suite:
     ladder = data.get("ladder")
     if not isinstance(ladder, list) or len(ladder) < 2 or any(p not in presets for p in ladder):
         raise UserError(f"{fname}: field ladder: expected a list of at least two preset names")
+    _check_knob_factors(fname, data.get("factors"))
     return suite
+
+
+def _check_knob_factors(fname: str, factors: Any) -> None:
+    """`factors:` (optional) groups the six knobs into named factors, each knob in exactly one."""
+    if factors is None:
+        return
+    if not isinstance(factors, dict) or not factors:
+        raise UserError(f"{fname}: field factors: expected a mapping of factor name -> list of weather knobs")
+    seen: list[str] = []
+    for name, knobs in factors.items():
+        if not isinstance(knobs, list) or not knobs or any(k not in KNOBS for k in knobs):
+            raise UserError(f"{fname}: field factors.{name}: expected a list of knobs from {', '.join(KNOBS)}")
+        seen += knobs
+    if sorted(seen) != sorted(KNOBS):
+        raise UserError(f"{fname}: field factors: every knob must belong to exactly one factor; "
+                        f"accepted knobs: {', '.join(KNOBS)}")
+
+
+def knob_factors(suite: Suite) -> dict[str, list[str]]:
+    """Factor name -> the knobs it moves; a suite without `factors:` has one factor, `weather`, moving all."""
+    return dict(suite.data.get("factors") or {"weather": list(KNOBS)})
 
 
 def preset_weather(suite: Suite, name: str) -> dict[str, float]:
@@ -110,7 +132,7 @@ class DrivingShift:
             weather = {k: (v[0] + u[1 + i] * (v[1] - v[0]) if isinstance(v, list) else v)
                        for i, (k, v) in enumerate((k, values[k]) for k in KNOBS)}
         else:
-            preset, weather = None, ladder_weather(self.suite, float(self.spec.position))
+            preset, weather = None, self._ladder_weather()
         traffic = self.suite.data.get("traffic", {})
         return {
             "suite": self.suite.name,
@@ -119,6 +141,24 @@ class DrivingShift:
             "seed": seed,
             "preset": preset,
             "weather": validate_weather({k: float(v) for k, v in weather.items()}),
-            "traffic": {"vehicles": int(traffic.get("vehicles", 40)), "lanes": int(traffic.get("lanes", 4)),
-                        "seed": int(np.random.default_rng([seed, zlib.crc32(b"traffic")]).integers(2**31 - 1))},
+            "traffic": self._traffic(traffic, seed),
         }
+
+    def _ladder_weather(self) -> dict[str, float]:
+        """The ladder at the spec's position for the knobs of the factors it moves; the others at the
+        ladder's start (id). Moving every factor is the plain ladder."""
+        moved = ([self.spec.factor] if self.spec.factor is not None else self.spec.moved_factors) or None
+        top = ladder_weather(self.suite, float(self.spec.position))
+        if moved is None:
+            return top
+        start = ladder_weather(self.suite, 0.0)
+        knobs = {k for name in moved for k in knob_factors(self.suite)[name]}
+        return {k: (top[k] if k in knobs else start[k]) for k in KNOBS}
+
+    @staticmethod
+    def _traffic(traffic: dict, seed: int) -> dict[str, int]:
+        out = {"vehicles": int(traffic.get("vehicles", 40)), "lanes": int(traffic.get("lanes", 4)),
+               "seed": int(np.random.default_rng([seed, zlib.crc32(b"traffic")]).integers(2**31 - 1))}
+        if traffic.get("stalled"):  # only where a suite has them, so driving-v1 scenarios stay as published
+            out["stalled"] = int(traffic["stalled"])
+        return out

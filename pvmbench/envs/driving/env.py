@@ -27,6 +27,7 @@ from pvmbench.envs.driving.scene import (
     build_highway,
     road_half_width,
 )
+from pvmbench.envs.driving.contact import collisions_physical
 from pvmbench.envs.driving.traffic import Ego, Traffic, collisions, lane_centre, step_ego
 from pvmbench.envs.driving.weather_render import Rain, apply_weather, fog_settings
 from pvmbench.shifts.spec import ShiftSpec
@@ -42,11 +43,15 @@ R_SCRIPTED = 800.73
 class HighwayEnv(interface.DrivingContract, gym.Env):
     metadata = {"render_modes": ["rgb_array"], "render_fps": int(1 / (rules.DT * rules.ACTION_REPEAT))}
     score_bounds = (R_RANDOM, R_SCRIPTED)
+    # v0's contact teleports a rear-ended car ahead (traffic.collisions); v1 resolves contact physically.
+    resolve_contact = staticmethod(collisions)
+    START_SPEED = 15.0  # m/s
+    STALLED_COLOUR = (0.95, 0.45, 0.05)  # hazard-light orange: a broken-down car is marked, as on a road
 
     def __init__(self, shift: str | ShiftSpec = "id", image_size: int = 224, render_mode: str | None = None,
-                 privileged: bool = False, suite: str = interface.DrivingContract.default_suite):
+                 privileged: bool = False, suite: str | None = None):
         interface.check_make_args(image_size, render_mode)
-        self.shift = DrivingShift(shift, suite)
+        self.shift = DrivingShift(shift, suite or self.default_suite)
         traffic = self.shift.suite.data.get("traffic", {})
         self.hm = _highway(int(traffic.get("lanes", 4)), int(traffic.get("vehicles", 40)))
         self.model = self.hm.model
@@ -57,6 +62,7 @@ class HighwayEnv(interface.DrivingContract, gym.Env):
         self._texture: np.ndarray | None = None
         self._scenario: dict | None = None
         self.observation_space, self.action_space = self.make_spaces(image_size=image_size, privileged=privileged)
+        # A suite's traffic can add stalled cars, which only v1's physical contact makes an obstacle.
 
     # -- gymnasium API -------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
@@ -67,10 +73,12 @@ class HighwayEnv(interface.DrivingContract, gym.Env):
         weather = validate_weather(scenario["weather"], "scenario.weather")
         traffic_seed = int(scenario["traffic"]["seed"])
         start_lane = traffic_seed % self.hm.lanes
-        self.ego = Ego(x=0.0, y=float(lane_centre(start_lane, self.hm.lanes)), heading=0.0, speed=15.0)
-        self.traffic = Traffic(self.hm.n_cars, self.hm.lanes, traffic_seed, self.ego)
+        self.ego = Ego(x=0.0, y=float(lane_centre(start_lane, self.hm.lanes)), heading=0.0, speed=self.START_SPEED)
+        stalled = int(self.shift.suite.data.get("traffic", {}).get("stalled", 0))
+        self.traffic = Traffic(self.hm.n_cars, self.hm.lanes, traffic_seed, self.ego, stalled=stalled)
         car_rng = np.random.default_rng(traffic_seed)
         self.model.geom_rgba[self.hm.car_body_geoms, :3] = car_rng.uniform(0.1, 0.9, (self.hm.n_cars, 3))
+        self.model.geom_rgba[np.asarray(self.hm.car_body_geoms)[self.traffic.stalled], :3] = self.STALLED_COLOUR
         self._texture = apply_weather(self.hm, weather, traffic_seed)
         self._texture_dirty = True
         self._weather = weather
@@ -88,7 +96,7 @@ class HighwayEnv(interface.DrivingContract, gym.Env):
         for _ in range(rules.ACTION_REPEAT):
             step_ego(self.ego, steer, throttle, rules.DT)
             self.traffic.step(self.ego, rules.DT)
-            hit, touching = collisions(self.ego, self.traffic, self.rail_y)
+            hit, touching = self.resolve_contact(self.ego, self.traffic, self.rail_y)
             intensity += hit
             speeds.append(self.ego.speed * math.cos(self.ego.heading))
             reason = self.monitor.update(self.ego.speed, touching) or reason

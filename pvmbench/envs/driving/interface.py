@@ -14,6 +14,8 @@ from pvmbench.shifts.weather import load_driving_suite
 
 MIN_IMAGE, MAX_IMAGE = 64, 512
 PRIVILEGED_DIM = 6  # [y, heading, speed, lane_y, gap, lead_v], lane-relative
+# Highway-v1 adds the left and right lanes' gaps and speeds (lane_gaps.NEIGHBOUR_FIELDS) for lane changes.
+PRIVILEGED_DIM_V1 = PRIVILEGED_DIM + 8
 
 
 def check_make_args(image_size, render_mode) -> None:
@@ -23,12 +25,13 @@ def check_make_args(image_size, render_mode) -> None:
         raise UserError(f"render_mode={render_mode!r}: accepted: None, 'rgb_array'")
 
 
-def spaces(image_size: int, privileged: bool) -> tuple[gym.spaces.Dict, gym.spaces.Box]:
+def spaces(image_size: int, privileged: bool,
+           privileged_dim: int = PRIVILEGED_DIM) -> tuple[gym.spaces.Dict, gym.spaces.Box]:
     """(observation_space, action_space): the image, plus simulator state for oracles if privileged;
     the action is [steer, throttle/brake] in [-1, 1]."""
     observation = {"image": gym.spaces.Box(0, 255, (image_size, image_size, 3), np.uint8)}
     if privileged:
-        observation["privileged"] = gym.spaces.Box(-np.inf, np.inf, (PRIVILEGED_DIM,), np.float32)
+        observation["privileged"] = gym.spaces.Box(-np.inf, np.inf, (privileged_dim,), np.float32)
     return gym.spaces.Dict(observation), gym.spaces.Box(-1.0, 1.0, (2,), np.float32)
 
 
@@ -45,6 +48,7 @@ class DrivingContract:
     """The pvmbench env contract's class attributes (envs/contract.py), the same for every driving backend."""
 
     default_suite = "driving-v1"
+    privileged_dim = PRIVILEGED_DIM
     # The blind baseline's candidates: 5 steer x 5 throttle/brake constant actions.
     blind_grid = tuple((s, t) for s in (-1.0, -0.5, 0.0, 0.5, 1.0) for t in (-1.0, -0.5, 0.0, 0.5, 1.0))
     expert_agent = "scripted-driver"
@@ -54,4 +58,4 @@ class DrivingContract:
     @classmethod
     def make_spaces(cls, image_size: int = 224, privileged: bool = False,
                     **_other_make_kwargs) -> tuple[gym.spaces.Dict, gym.spaces.Box]:
-        return spaces(image_size, privileged)
+        return spaces(image_size, privileged, cls.privileged_dim)

@@ -3,6 +3,11 @@
 The road runs along +x with `lanes` lanes of LANE_WIDTH. Traffic lives in a window around the
 ego car; a car that leaves the window re-enters at the far end, so density stays constant over
 an episode of any length ("treadmill" traffic). All randomness comes from one seeded generator.
+
+Highway-v1 adds stalled cars (`stalled` > 0): broken-down cars standing in a lane, the first one ahead in
+the ego car's own lane, the others spaced along the road in changing lanes, never two abreast. A car
+passed by re-enters far ahead. Moving traffic brakes for them (IDM) and changes lane around them (MOBIL);
+a driver who never changes lane runs into one.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ WINDOW_BEHIND, WINDOW_AHEAD = 80.0, 260.0
 IDM_A, IDM_B, IDM_T, IDM_S0, IDM_DELTA = 1.5, 2.0, 1.3, 3.0, 4.0
 MOBIL_POLITENESS, MOBIL_BSAFE, MOBIL_THRESHOLD = 0.3, 3.0, 0.2
 LANE_CHANGE_SECONDS = 2.5
+# m/s^2 the new follower may be asked to brake; how near (m) and slow (m/s) the car ahead is for urgency.
+URGENT_BSAFE, URGENT_RANGE, URGENT_SPEED = 6.0, 150.0, 2.0
 MOBIL_EVERY_TICKS = 10
 
 
@@ -42,8 +49,12 @@ class Ego:
         return np.array([self.x, self.y]) + half @ np.array([[c, s], [-s, c]])
 
 
+STALLED_FIRST = (60.0, 120.0)  # m ahead of the ego car: the first stalled car, in its lane
+STALLED_SPACING = (150.0, 250.0)  # m between consecutive stalled cars along the road
+
+
 class Traffic:
-    def __init__(self, n: int, lanes: int, seed: int, ego: Ego):
+    def __init__(self, n: int, lanes: int, seed: int, ego: Ego, stalled: int = 0):
         self.rng = np.random.default_rng(seed)
         self.lanes, self.n, self.tick = lanes, n, 0
         self.v0 = self.rng.uniform(22.0, 31.0, n)  # desired speeds, m/s
@@ -57,6 +68,34 @@ class Traffic:
         self.x[clash] += 20.0
         self.v = self.v0 * self.rng.uniform(0.8, 1.0, n)
         self.colour_index = self.rng.integers(0, 1 << 16, n)
+        self.stalled = np.zeros(n, dtype=bool)
+        if stalled:  # drawn after everything v0 draws, so stalled=0 keeps v0's traffic exactly
+            self._place_stalled(ego, stalled)
+
+    def _place_stalled(self, ego: Ego, count: int) -> None:
+        self.stalled[:count] = True
+        ego_lane = int(np.argmin(np.abs(lane_centre(np.arange(self.lanes), self.lanes) - ego.y)))
+        x, lane = ego.x + self.rng.uniform(*STALLED_FIRST), ego_lane
+        for i in range(count):
+            self._stand(i, x, lane)
+            x += self.rng.uniform(*STALLED_SPACING)
+            lane = self._other_lane(lane)
+        moving = ~self.stalled
+        for i in np.flatnonzero(self.stalled):  # no moving car starts on top of (or just behind) a stalled one
+            clash = moving & (self.lane == self.lane[i]) & (np.abs(self.x - self.x[i]) < 20.0)
+            self.x[clash] = self.x[i] - 25.0 - 10.0 * np.arange(clash.sum())
+        # Nothing hides the first stalled car: the ego lane is clear up to it, so what the ego car meets
+        # first is the obstacle itself, not a queue forming behind it. Those cars start behind instead.
+        between = moving & (self.lane == ego_lane) & (self.x > ego.x - 12.0) & (self.x < self.x[0] + 20.0)
+        self.x[between] = ego.x - 40.0 - 25.0 * np.arange(between.sum())
+
+    def _other_lane(self, lane: int) -> int:
+        return int((lane + self.rng.integers(1, self.lanes)) % self.lanes)
+
+    def _stand(self, i: int, x: float, lane: int) -> None:
+        self.x[i], self.lane[i], self.target_lane[i] = x, lane, lane
+        self.y[i] = lane_centre(lane, self.lanes)
+        self.v[i] = 0.0
 
     def _leaders(self, ego: Ego) -> tuple[np.ndarray, np.ndarray]:
         """Gap to and speed of the nearest car (ego included) ahead in the same lane, for every car."""
@@ -68,6 +107,7 @@ class Traffic:
         dx = np.where(same_lane & (dx > 0), dx, np.inf)
         j = np.argmin(dx, axis=1)
         gap = dx[np.arange(self.n), j] - CAR_LENGTH
+        self._leader = j  # which car each car follows (index n: the ego car), for MOBIL's urgency
         return gap, vs[j]
 
     @staticmethod
@@ -85,7 +125,12 @@ class Traffic:
         dx = xs[None, :] - self.x[:, None]
         not_self = np.ones((self.n, self.n + 1), dtype=bool)
         not_self[np.arange(self.n), np.arange(self.n)] = False
-        free = self.target_lane == self.lane
+        free = (self.target_lane == self.lane) & ~self.stalled
+        # A car held up by a stalled car, or by the queue behind one, merges as drivers do at a lane
+        # closure: the new follower yields. Only where stalled cars exist (v0's traffic is unchanged).
+        # A stalled car is seen from afar and merged past early, at speed, when gaps are easiest to take.
+        behind_stalled = np.append(self.stalled, False)[self._leader] & (self._gaps < URGENT_RANGE)
+        urgent = self.stalled.any() & (behind_stalled | ((self._lead_v < URGENT_SPEED) & (self._gaps < URGENT_RANGE)))
         for side in (-1, 1):
             lane = self.lane + side
             centre = lane_centre(np.clip(lane, 0, self.lanes - 1), self.lanes)
@@ -98,7 +143,8 @@ class Traffic:
             a_new = self.idm(self.v, self.v0, gap_ahead, np.where(np.isfinite(gap_ahead), vs[lead], self.v))
             has_follower = np.isfinite(gap_back)
             a_follower = self.idm(vs[follow], v0s[follow], np.where(has_follower, gap_back, np.inf), self.v)
-            safe = ~has_follower | ((gap_back >= 1.0) & (a_follower >= -MOBIL_BSAFE))
+            bsafe = np.where(urgent, URGENT_BSAFE, MOBIL_BSAFE)
+            safe = ~has_follower | ((gap_back >= 1.0) & (a_follower >= -bsafe))
             gain = a_new - accel + MOBIL_POLITENESS * np.where(has_follower, np.minimum(a_follower, 0.0), 0.0)
             move = free & (lane >= 0) & (lane < self.lanes) & safe & (gain > MOBIL_THRESHOLD)
             self.target_lane = np.where(move, lane, self.target_lane)
@@ -106,7 +152,8 @@ class Traffic:
 
     def step(self, ego: Ego, dt: float) -> None:
         gap, lead_v = self._leaders(ego)
-        accel = self.idm(self.v, self.v0, gap, lead_v)
+        self._gaps, self._lead_v = gap, lead_v
+        accel = np.where(self.stalled, 0.0, self.idm(self.v, self.v0, gap, lead_v))
         if self.tick % MOBIL_EVERY_TICKS == 0:
             self._mobil(ego, accel)
         self.v = np.maximum(0.0, self.v + accel * dt)
@@ -119,12 +166,30 @@ class Traffic:
         self._recycle(ego)
         self.tick += 1
 
+    def _lane_clear_of_stalled(self, lane: int, x: float) -> int:
+        """``lane`` unless a stalled car stands within 80 m ahead of (or 20 m behind) ``x`` there: a car
+        entering at speed could not stop for it. Then the next lane that is clear (v0 never gets here)."""
+        for k in range(self.lanes):
+            candidate = (lane + k) % self.lanes
+            near = self.stalled & (self.lane == candidate) & (self.x - x > -20.0) & (self.x - x < 80.0)
+            if not near.any():
+                return candidate
+        return lane
+
     def _recycle(self, ego: Ego) -> None:
-        """Cars far behind re-enter far ahead, and vice versa, in a random free lane."""
-        for i in np.flatnonzero((self.x < ego.x - WINDOW_BEHIND) | (self.x > ego.x + WINDOW_AHEAD)):
+        """Cars far behind re-enter far ahead, and vice versa, in a random free lane; a stalled car passed
+        by stands again beyond the furthest one, in another lane."""
+        for i in np.flatnonzero(self.stalled & (self.x < ego.x - WINDOW_BEHIND)):
+            last = np.flatnonzero(self.stalled)[np.argmax(self.x[self.stalled])]
+            x = max(self.x[last] + self.rng.uniform(*STALLED_SPACING), ego.x + WINDOW_AHEAD - 5)
+            self._stand(i, x, self._other_lane(int(self.lane[last])))
+        moving_out = ~self.stalled & ((self.x < ego.x - WINDOW_BEHIND) | (self.x > ego.x + WINDOW_AHEAD))
+        for i in np.flatnonzero(moving_out):
             front = self.x[i] < ego.x
             lane = int(self.rng.integers(0, self.lanes))
             base = ego.x + (WINDOW_AHEAD - 5 if front else -WINDOW_BEHIND + 5)
+            if self.stalled.any():
+                lane = self._lane_clear_of_stalled(lane, base)
             others = (self.lane == lane) & (np.arange(self.n) != i)
             x = base
             while others.any() and np.min(np.abs(self.x[others] - x)) < 15:
