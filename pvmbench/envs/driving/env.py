@@ -27,7 +27,6 @@ from pvmbench.envs.driving.scene import (
     build_highway,
     road_half_width,
 )
-from pvmbench.envs.driving.contact import collisions_physical
 from pvmbench.envs.driving.traffic import Ego, Traffic, collisions, lane_centre, step_ego
 from pvmbench.envs.driving.weather_render import Rain, apply_weather, fog_settings
 from pvmbench.shifts.spec import ShiftSpec
