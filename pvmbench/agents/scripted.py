@@ -2,6 +2,10 @@
 
 It reads privileged simulator state (object, goal and TCP positions), which the env exposes
 only when made with privileged=True; the harness does that for agents that ask.
+
+On TableTopPick-v0 (4-D action) it grips the object's centre with the wrist held, as it always has,
+so v0's published rows stay reproducible. On v1 (5-D action) it executes the grasp the env plans
+from the target's geometry (scripted_grasp.py).
 """
 
 from __future__ import annotations
@@ -24,14 +28,23 @@ class ScriptedTableTopAgent:
         if "privileged" not in observation_space.spaces:
             raise ValueError("the scripted agent needs an env made with privileged=True")
         self.num_envs = num_envs
+        self._planned = None
+        if action_space.shape == (5,):  # TableTopPick-v1: [dx, dy, dz, dyaw, grip]
+            from pvmbench.agents.scripted_grasp import PlannedGraspOracle
+
+            self._planned = PlannedGraspOracle(num_envs)
         self.phase = np.zeros(num_envs, dtype=np.int64)
         self.timer = np.zeros(num_envs, dtype=np.int64)
 
     def reset(self, done_mask: np.ndarray) -> None:
+        if self._planned is not None:
+            self._planned.reset(done_mask)
         self.phase[done_mask] = APPROACH
         self.timer[done_mask] = 0
 
     def act(self, obs: dict[str, np.ndarray]) -> np.ndarray:
+        if self._planned is not None:
+            return self._planned.act(obs["privileged"])
         state = np.asarray(obs["privileged"], dtype=np.float64)
         return np.stack([self._act_one(i, state[i]) for i in range(self.num_envs)]).astype(np.float32)
 

@@ -2,6 +2,7 @@
 driving, of the scripted driver (R_max; the table-top's R_max is analytic, see envs/tabletop/reward.py).
 
     python -m pvmbench.benchmark.measure_bounds --env pvmbench/TableTopPick-v0 --episodes 200
+    python -m pvmbench.benchmark.measure_bounds --env pvmbench/TableTopPick-v1 --episodes 200
     python -m pvmbench.benchmark.measure_bounds --env pvmbench/Highway-v0 --episodes 50
     python -m pvmbench.benchmark.measure_bounds --env pvmbench/Highway-v1 --episodes 50
 
@@ -15,13 +16,13 @@ import argparse
 
 import numpy as np
 
-from pvmbench.envs import HIGHWAY_ID, HIGHWAY_V1_ID, TABLETOP_ID
+from pvmbench.envs import HIGHWAY_ID, HIGHWAY_V1_ID, TABLETOP_ID, TABLETOP_V1_ID
 
 
-def tabletop_random_returns(episodes: int, shift: str = "id", seed: int = 0) -> np.ndarray:
-    from pvmbench.envs.tabletop.env import TableTopPickEnv
+def tabletop_random_returns(episodes: int, shift: str = "id", seed: int = 0, env_id: str = TABLETOP_ID) -> np.ndarray:
+    import gymnasium as gym
 
-    env = TableTopPickEnv(shift=shift, image_size=64)
+    env = gym.make(env_id, shift=shift, image_size=64).unwrapped
     env.action_space.seed(seed)
     returns = np.zeros(episodes)
     for ep in range(episodes):
@@ -62,11 +63,11 @@ def _report(what: str, returns: np.ndarray) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--env", choices=(TABLETOP_ID, HIGHWAY_ID, HIGHWAY_V1_ID), default=TABLETOP_ID)
+    parser.add_argument("--env", choices=(TABLETOP_ID, TABLETOP_V1_ID, HIGHWAY_ID, HIGHWAY_V1_ID), default=TABLETOP_ID)
     parser.add_argument("--episodes", type=int, default=None, help="default: 200 table-top, 50 driving")
     args = parser.parse_args()
-    if args.env == TABLETOP_ID:
-        _report("random (R_random)", tabletop_random_returns(args.episodes or 200))
+    if args.env in (TABLETOP_ID, TABLETOP_V1_ID):
+        _report("random (R_random)", tabletop_random_returns(args.episodes or 200, env_id=args.env))
     else:
         for policy, what in (("random", "random (R_random)"), ("scripted", "scripted-driver (R_max)")):
             _report(what, highway_returns(policy, args.episodes or 50, args.env))

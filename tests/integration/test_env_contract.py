@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 import pvmbench
-from pvmbench.envs import CARLA_HIGHWAY_ID, HIGHWAY_ID, TABLETOP_ID
+from pvmbench.envs import CARLA_HIGHWAY_ID, HIGHWAY_ID, HIGHWAY_V1_ID, TABLETOP_ID, TABLETOP_V1_ID
 from pvmbench.envs.contract import check_pvm_env, env_class, env_contract, missing_attributes
 from pvmbench.envs.tabletop.env import TableTopPickEnv
 from pvmbench.errors import UserError
 
-EMBEDDED = [TABLETOP_ID, HIGHWAY_ID]  # the CARLA backend needs a server; its class contract is checked below
+EMBEDDED = [TABLETOP_ID, TABLETOP_V1_ID, HIGHWAY_ID, HIGHWAY_V1_ID]  # the CARLA backend needs a server; its class contract is checked below
 
 
 def test_every_registered_pvmbench_env_is_covered():

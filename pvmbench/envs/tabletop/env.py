@@ -52,6 +52,7 @@ class TableTopPickEnv(gym.Env):
     expert_agent = "scripted"
     train_level = "id"
     load_suite = staticmethod(load_tabletop_suite)
+    yaw_control = False  # v0's action has no wrist rotation (v1's has: see env_v1.py)
 
     def __init__(
         self,
@@ -80,7 +81,7 @@ class TableTopPickEnv(gym.Env):
         self.data = mujoco.MjData(self.model)
         self.image_size, self.camera, self.render_mode = image_size, camera, render_mode
         self._proprio, self._privileged = proprio, privileged
-        self._controller = EndEffectorController(self.tm)
+        self._controller = EndEffectorController(self.tm, yaw_control=self.yaw_control)
         self._applier = ScenarioApplier(self.tm)
         self._home = home_qpos(self.tm)
         self._renderer: rendering.OffscreenRenderer | None = None
@@ -118,8 +119,8 @@ class TableTopPickEnv(gym.Env):
         if self._scenario is None:
             raise gym.error.ResetNeeded("call reset() before step()")
         action = np.asarray(action, dtype=np.float64)
-        if action.shape != (4,) or not np.all(np.isfinite(action)):
-            raise ValueError(f"action must be 4 finite numbers in [-1, 1], got {action!r}")
+        if action.shape != self.action_space.shape or not np.all(np.isfinite(action)):
+            raise ValueError(f"action must be {self.action_space.shape[0]} finite numbers in [-1, 1], got {action!r}")
         self._controller.apply(self.data, np.clip(action, -1.0, 1.0))
         mujoco.mj_step(self.model, self.data, nstep=SUBSTEPS)
         self._steps += 1
