@@ -108,8 +108,9 @@ def eval_command(
 
 @app.command("train")
 def train_command(
-    algo: str = typer.Option("bc", help="bc (behaviour cloning of the env's expert) or blind (the best constant "
-                                         "action, a grid search that never looks at an image)."),
+    ctx: typer.Context,
+    algo: str = typer.Option("bc", help="bc (behaviour cloning of the env's expert), blind (the best constant "
+                                         "action, a grid search that never looks at an image) or dreamerv3."),
     env: str = typer.Option(DEFAULT_ENV, help="Env id."),
     encoder: str = typer.Option("cnn", help="cnn, efficientnet-lite0, dinov2, clip, hf:<hub id or directory>, or any "
                                             "registered encoder (`pvmbench encoders` lists them)."),
@@ -117,20 +118,51 @@ def train_command(
                                              help="Encoder option, repeatable, e.g. features=cls or trainable_blocks=2 "
                                                   "(VALUE is parsed as JSON if it can be)."),
     mode: str = typer.Option("scratch", help="scratch (cnn), frozen, partial or full."),
-    demos: int = typer.Option(60, help="Expert episodes to clone (cached on disk)."),
+    demos: int = typer.Option(None, help="bc: expert episodes to clone, cached on disk (default per env: table-top "
+                                         "300, driving 40)."),
     episodes: int = typer.Option(3, help="blind: episodes per candidate action."),
-    steps: int = typer.Option(1500, help="Gradient steps."),
-    batch: int = typer.Option(64, help="Batch size."),
+    steps: int = typer.Option(None, help="bc: gradient steps (default per mode: scratch 3000, frozen 3000, partial "
+                                         "1500, full 400)."),
+    batch: int = typer.Option(None, help="bc: batch size (default 64; partial and full 32)."),
     image_size: int = typer.Option(96, "--image-size", help="Env image size for demos and evaluation."),
     seed: int = typer.Option(0, help="Training seed."),
     demo_seed: int = typer.Option(0, help="Seed of the demonstration set (fixed across training seeds)."),
     device: str = typer.Option("cpu", help="Where to train: cpu or cuda. Checkpoints evaluate on the CPU."),
     out: pathlib.Path = typer.Option(..., help="Checkpoint file to write (.pt)."),
     progress: bool = typer.Option(True, help="Show progress bars."),
+    demo_noise: float = typer.Option(None, "--demo-noise", help="bc: DART noise std on the expert's executed motion; "
+                                     "labels stay clean (default 0.2: table-top on xyz, driving on steer)."),
+    aug_pad: int = typer.Option(4, "--aug-pad", help="bc: DrQ random shift in pixels (0: no augmentation)."),
+    aug_copies: int = typer.Option(None, "--aug-copies", help="bc frozen/partial: shifted copies of each frame whose "
+                                   "frozen features (frozen) or trunk output (partial) are cached (default 2)."),
+    val_fraction: float = typer.Option(0.1, "--val-fraction", help="bc: share of demo episodes held out for the "
+                                       "per-phase loss."),
+    state: bool = typer.Option(True, "--state/--no-state", help="bc: join the env's robot `state` vector, where it "
+                               "has one, to the image features."),
+    size: str = typer.Option("12m", help="dreamerv3: model size, debug, 12m, 25m or 50m."),
+    env_steps: int = typer.Option(100_000, "--env-steps", help="dreamerv3: env steps to train for (in total, with --resume)."),
+    num_envs: int = typer.Option(1, "--num-envs", help="dreamerv3: envs collecting in parallel."),
+    train_ratio: float = typer.Option(None, "--train-ratio", help="dreamerv3: replayed steps per env step (default 32)."),
+    resume: bool = typer.Option(False, "--resume", help="dreamerv3: continue the run saved at --out (replay included)."),
+    eval_every: int = typer.Option(10_000, "--eval-every", help="dreamerv3: env steps between evaluations and saves. "
+                                   "bc: gradient steps between held-out loss and rollouts (default steps/5; 0: at the end)."),
+    eval_episodes: int = typer.Option(4, "--eval-episodes", help="dreamerv3: episodes per evaluation, at id. bc: rollout "
+                                      "episodes per round at the training level (default table-top 10, driving 4; 0: none)."),
 ) -> None:
     """Train an agent and save a v1 checkpoint that `pvmbench eval` loads."""
-    if algo not in ("bc", "blind"):
-        raise UserError(f"--algo {algo!r}: accepted: bc, blind")
+    if algo not in ("bc", "blind", "dreamerv3"):
+        raise UserError(f"--algo {algo!r}: accepted: bc, blind, dreamerv3")
+    if algo == "dreamerv3":
+        from pvmbench.agents.dreamerv3.train import DreamerTrainConfig, train_dreamerv3
+
+        result = train_dreamerv3(DreamerTrainConfig(
+            env=env, encoder=encoder, encoder_options=_parse_kwargs(encoder_option, "--encoder-option"), mode=mode,
+            size=size, env_steps=env_steps, num_envs=num_envs, train_ratio=train_ratio, seed=seed, device=device,
+            resume=resume, image_size=image_size, eval_every=eval_every, eval_episodes=eval_episodes), out, progress)
+        score = f", eval score {result['eval']['score_mean']:.3f}" if result["eval"] else ""
+        typer.echo(f"wrote {result['out']} ({result['label']}, {result['env_steps']} env steps, "
+                   f"{result['updates']} updates{score}; curve {result['curve']})")
+        return
     if algo == "blind":
         from pvmbench.agents.blind.search import BlindConfig, search_blind
 
@@ -140,10 +172,20 @@ def train_command(
         return
     from pvmbench.agents.bc.train import BCConfig, train_bc
 
+    # --eval-every/--eval-episodes are shared with dreamerv3, whose defaults they carry: bc takes them only if given.
+    # (By name: typer vendors its own click, whose ParameterSource is not click.core's.)
+    given = {name for name in ("eval_every", "eval_episodes") if ctx.get_parameter_source(name).name != "DEFAULT"}
     result = train_bc(BCConfig(env=env, encoder=encoder, mode=mode, encoder_options=_parse_kwargs(encoder_option, "--encoder-option"), demos=demos, steps=steps, batch=batch,
-                               image_size=image_size, seed=seed, demo_seed=demo_seed, device=device),
+                               image_size=image_size, seed=seed, demo_seed=demo_seed, device=device, demo_noise=demo_noise,
+                               aug_pad=aug_pad, aug_copies=aug_copies, val_fraction=val_fraction, use_state=state,
+                               eval_every=eval_every if "eval_every" in given else None,
+                               eval_episodes=eval_episodes if "eval_episodes" in given else None),
                        out, progress=progress)
-    typer.echo(f"wrote {result['out']} ({result['label']}, {result['frames']} frames, final loss {result['final_loss']:.4f})")
+    held = f", held-out loss {result['val_loss']:.4f}" if result["val_loss"] is not None else ""
+    rollout = result["rollout"]
+    success = f", rollout success {rollout['success']:.0%} over {rollout['episodes']} episodes" if rollout else ""
+    typer.echo(f"wrote {result['out']} ({result['label']}, {result['frames']} frames, final loss "
+               f"{result['final_loss']:.4f}{held}{success})")
 
 
 def _parse_kwargs(items: list[str], flag: str = "--env-kwarg") -> dict:

@@ -1,6 +1,6 @@
 """pvmbench's built-in agents: `random`, the table-top `scripted` oracle, the `scripted-driver`, `blind`
-(the best constant action) and `bc`
-(behaviour cloning; its checkpoint names the encoder)."""
+(the best constant action), `bc`
+(behaviour cloning; its checkpoint names the encoder) and `dreamerv3` (a world-model agent, agents/dreamerv3/)."""
 
 from __future__ import annotations
 
@@ -57,3 +57,10 @@ def _bc(checkpoint, observation_space, action_space, num_envs):
     from pvmbench.agents.bc.agent import BCAgent  # torch and encoders load only when asked for
 
     return BCAgent(checkpoint, observation_space, action_space, num_envs)
+
+
+@register_agent("dreamerv3")
+def _dreamerv3(checkpoint, observation_space, action_space, num_envs):
+    from pvmbench.agents.dreamerv3.agent import DreamerV3Agent  # torch and encoders load only when asked for
+
+    return DreamerV3Agent(checkpoint, observation_space, action_space, num_envs)

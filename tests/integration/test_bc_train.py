@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 
 from pvmbench.agents.checkpoint import load_checkpoint
 
@@ -21,7 +22,7 @@ def _cli(tmp_path, *args: str) -> subprocess.CompletedProcess:
 
 def _train(tmp_path, out, *extra: str) -> subprocess.CompletedProcess:
     return _cli(tmp_path, "train", "--algo", "bc", "--demos", "2", "--steps", "3", "--batch", "8",
-                "--image-size", "64", "--no-progress", "--out", str(out), *extra)
+                "--image-size", "64", "--eval-episodes", "0", "--no-progress", "--out", str(out), *extra)
 
 
 def test_train_writes_a_labelled_checkpoint_that_eval_loads(tmp_path):
@@ -59,7 +60,7 @@ def test_training_seeds_share_one_cached_demo_set(tmp_path):
 def test_frozen_pretrained_encoder_is_stored_by_hash_not_copied(tmp_path):
     pytest.importorskip("efficientnet_lite_pytorch")
     out = tmp_path / "frozen.pt"
-    run = _train(tmp_path, out, "--encoder", "efficientnet-lite0", "--mode", "frozen")
+    run = _train(tmp_path, out, "--encoder", "efficientnet-lite0", "--mode", "frozen", "--aug-copies", "1")
     assert run.returncode == 0, run.stderr
     checkpoint = load_checkpoint(out)
     assert checkpoint["meta"]["label"] == "efficientnet-lite0/frozen"
@@ -75,6 +76,16 @@ def test_frozen_pretrained_encoder_is_stored_by_hash_not_copied(tmp_path):
         (("--encoder", "resnet"), "encoder 'resnet': accepted: cnn, efficientnet-lite0, dinov2, clip"),
         (("--mode", "partial"), "encoder 'cnn' mode 'partial': accepted: scratch"),
         (("--device", "tpu"), "device='tpu': accepted: cpu, cuda"),
+        (("--steps", "0"), "--steps 0: accepted: an integer >= 1"),
+        (("--batch", "-2"), "--batch -2: accepted: an integer >= 1"),
+        (("--demos", "0"), "--demos 0: accepted: an integer >= 1"),
+        (("--demo-noise", "1.5"), "--demo-noise 1.5: accepted: a number from 0 to 1"),
+        (("--val-fraction", "1"), "--val-fraction 1.0: accepted: a number from 0 to below 1"),
+        (("--aug-pad", "40"), "--aug-pad 40: accepted: an integer from 0 to 16"),
+        (("--encoder", "efficientnet-lite0", "--mode", "partial", "--aug-copies", "0"),
+         "--aug-copies 0: accepted: an integer >= 1 for mode partial"),
+        (("--eval-every", "-1"), "--eval-every -1: accepted: an integer >= 0"),
+        (("--eval-episodes", "-3"), "--eval-episodes -3: accepted: an integer >= 0"),
     ],
 )
 def test_bad_training_options_get_one_line(tmp_path, args, message):
@@ -101,3 +112,38 @@ def test_a_learned_agent_scores_the_same_whatever_the_workers(tmp_path):
         rows = pd.read_parquet(results).sort_values(["level", "episode_index"])
         returns.append(rows["return"].tolist())
     assert returns[0] == returns[1]
+
+
+def test_partial_trains_the_tail_on_the_cached_trunk_and_eval_loads_it(tmp_path):
+    pytest.importorskip("efficientnet_lite_pytorch")
+    from pvmbench.agents.encoders import build_encoder
+
+    out = tmp_path / "partial.pt"
+    run = _train(tmp_path, out, "--encoder", "efficientnet-lite0", "--mode", "partial", "--aug-copies", "2")
+    assert run.returncode == 0, run.stderr
+    checkpoint = load_checkpoint(out)
+    assert checkpoint["meta"]["augmentation"] == {"kind": "cached shifted copies (frozen trunk)", "pad": 4, "copies": 2}
+    pretrained = build_encoder("efficientnet-lite0", "partial").state_dict()
+    saved = {k.removeprefix("encoder."): v for k, v in checkpoint["state_dict"].items() if k.startswith("encoder.")}
+    assert torch.equal(saved["model._blocks.11._project_conv.weight"], pretrained["model._blocks.11._project_conv.weight"])
+    assert not torch.equal(saved["model._blocks.12._project_conv.weight"], pretrained["model._blocks.12._project_conv.weight"])
+    results = tmp_path / "rows.parquet"
+    evaluation = _cli(tmp_path, "eval", "--agent", str(out), "--shift", "id", "--episodes", "1", "--workers", "0",
+                      "--num-envs", "1", "--out", str(results), "--no-progress")
+    assert evaluation.returncode == 0, evaluation.stderr
+
+
+def test_bc_takes_its_own_evaluation_defaults_not_dreamerv3s(tmp_path):
+    # --eval-every and --eval-episodes are shared with dreamerv3 (10000 env steps, 4 episodes): left out,
+    # bc evaluates every steps/5 steps; given, they are taken as they are.
+    out = tmp_path / "cnn.pt"
+    run = _cli(tmp_path, "train", "--algo", "bc", "--demos", "2", "--steps", "3", "--batch", "4", "--image-size", "64",
+               "--eval-episodes", "1", "--no-progress", "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    meta = load_checkpoint(out)["meta"]
+    assert [r["step"] for r in meta["history"]] == [1, 2, 3]
+    assert meta["rollout"]["episodes"] == 1
+    run = _train(tmp_path, out, "--eval-every", "2")
+    assert run.returncode == 0, run.stderr
+    meta = load_checkpoint(out)["meta"]
+    assert [r["step"] for r in meta["history"]] == [2, 3] and meta["rollout"] is None

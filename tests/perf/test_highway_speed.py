@@ -1,4 +1,4 @@
-"""Highway-v0 speed: step+render against raw MuJoCo rendering of the same scene, and highway-env.
+"""Highway-v1 speed: step+render against raw MuJoCo rendering of the same scene, and highway-env.
 
 Run: pytest tests/perf/test_highway_speed.py --benchmark-enable -s
 The raw baseline renders the env's own model, state and camera with the same renderer settings
@@ -15,18 +15,19 @@ import numpy as np
 import pytest
 
 from pvmbench.envs.driving.env import HighwayEnv
+from pvmbench.envs.driving.env_v1 import HighwayEnvV1
 from pvmbench.shifts.weather import DrivingShift, load_driving_suite, preset_weather
 from tests.perf.interleave import interleaved
 
-SUITE = load_driving_suite()
+SUITE = load_driving_suite(HighwayEnvV1.default_suite)
 STEPS = 100
 ROUNDS = 9
 ACTION = np.array([0.0, 0.3])
 
 
 def _env(size: int, preset: str) -> HighwayEnv:
-    env = HighwayEnv(image_size=size)
-    scenario = DrivingShift("id").sample(0)
+    env = HighwayEnvV1(image_size=size)
+    scenario = DrivingShift("id", SUITE).sample(0)
     scenario.update(weather=preset_weather(SUITE, preset), preset=preset)
     env.reset(options={"scenario": scenario})
     env._scenario_for_bench = scenario

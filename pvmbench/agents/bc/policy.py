@@ -1,26 +1,78 @@
-"""The BC policy: a vision encoder, then an MLP head to actions in [-1, 1]."""
+"""The BC policy: a vision encoder, then an MLP head to actions in [-1, 1]; with `state_dim`, the head also
+sees the robot's `state` vector through a small MLP.
+
+Image only (state_dim 0) is the published layout: head = LayerNorm over the features, two SiLU layers,
+tanh. Old checkpoints load into it unchanged.
+
+With state: the state is normalised by the training demos' mean and std (buffers, so they travel in the
+checkpoint and the agent applies them at eval), embedded by a two-layer MLP, and joined to the
+LayerNormed image features before the same MLP. The state tells the policy where its gripper and the goal
+are, which a wrist camera only hints at; finding the object is left to the image.
+"""
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
 from pvmbench.agents.encoders.base import Encoder
 
+STATE_HIDDEN = 64
+# A state dimension that barely moves in the demos would be scaled up hugely; a floor keeps it near raw.
+MIN_STATE_STD = 1e-2
+
+
+class StateNormaliser(nn.Module):
+    def __init__(self, dim: int):
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(dim))
+        self.register_buffer("std", torch.ones(dim))
+
+    def fit(self, states: torch.Tensor) -> StateNormaliser:
+        states = states.double()
+        self.mean.copy_(states.mean(0).float())
+        self.std.copy_(states.std(0, unbiased=False).clamp_min(MIN_STATE_STD).float())
+        return self
+
+    def forward(self, state: torch.Tensor) -> torch.Tensor:
+        return (state - self.mean) / self.std
+
 
 class BCPolicy(nn.Module):
-    def __init__(self, encoder: Encoder, action_dim: int, hidden: int = 256):
+    def __init__(self, encoder: Encoder, action_dim: int, hidden: int = 256, state_dim: int = 0):
         super().__init__()
         self.encoder = encoder
-        self.head = nn.Sequential(
-            nn.LayerNorm(encoder.feature_dim),
-            nn.Linear(encoder.feature_dim, hidden), nn.SiLU(),
-            nn.Linear(hidden, hidden), nn.SiLU(),
-            nn.Linear(hidden, action_dim), nn.Tanh(),
-        )
+        self.state_dim = state_dim
+        mlp = [nn.Linear(encoder.feature_dim + (STATE_HIDDEN if state_dim else 0), hidden), nn.SiLU(),
+               nn.Linear(hidden, hidden), nn.SiLU(), nn.Linear(hidden, action_dim), nn.Tanh()]
+        if state_dim:
+            self.state_norm = StateNormaliser(state_dim)
+            self.state_mlp = nn.Sequential(nn.Linear(state_dim, STATE_HIDDEN), nn.SiLU(),
+                                           nn.Linear(STATE_HIDDEN, STATE_HIDDEN), nn.SiLU())
+            self.feature_norm = nn.LayerNorm(encoder.feature_dim)
+            self.head = nn.Sequential(*mlp)
+        else:  # the published image-only layout: keys head.0 (LayerNorm) .. head.5
+            self.head = nn.Sequential(nn.LayerNorm(encoder.feature_dim), *mlp)
 
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        return self.head(self.encoder(images))
+    def forward(self, images: torch.Tensor, state: torch.Tensor | None = None) -> torch.Tensor:
+        return self.head_from_features(self.encoder(images), state)
 
-    def head_from_features(self, features: torch.Tensor) -> torch.Tensor:
-        return self.head(features)
+    def head_from_features(self, features: torch.Tensor, state: torch.Tensor | None = None) -> torch.Tensor:
+        if not self.state_dim:
+            return self.head(features)
+        if state is None:
+            raise ValueError("this policy was trained with the robot state: pass `state` with the images")
+        joined = torch.cat([self.feature_norm(features), self.state_mlp(self.state_norm(state.float()))], dim=1)
+        return self.head(joined)
+
+    def head_parameters(self) -> list[nn.Parameter]:
+        """Everything but the encoder: the head, and the state MLP and feature norm when there is a state."""
+        return [p for name, p in self.named_parameters() if not name.startswith("encoder.")]
+
+    @torch.no_grad()
+    def act(self, obs: dict[str, np.ndarray], device: torch.device) -> np.ndarray:
+        """Batched observations (uint8 images, and `state` if the policy uses it) -> float32 actions."""
+        images = torch.as_tensor(np.ascontiguousarray(obs["image"]), device=device)
+        state = torch.as_tensor(np.asarray(obs["state"]), device=device) if self.state_dim else None
+        return self(images, state).cpu().numpy().astype(np.float32)

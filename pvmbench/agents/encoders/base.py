@@ -106,6 +106,35 @@ class Encoder(nn.Module, abc.ABC):
     def trainable_parameters(self) -> list[nn.Parameter]:
         return [p for p in self.parameters() if p.requires_grad]
 
+    def block_input(self, x: torch.Tensor, module: nn.Module, stop: bool = True) -> torch.Tensor:
+        """Preprocessed input -> the tensor `module` receives (its first argument) when `features(x)` runs.
+
+        With stop, the forward ends there: for the first block `partial` trains, that is the frozen trunk's
+        output, computed by the encoder's own forward, so BC can cache it once per frame and train only the
+        tail (agents/bc/trunk_split.py) with no model-specific copy of the trunk.
+        """
+        captured: list[torch.Tensor] = []
+
+        def grab(_module, args):
+            captured.append(args[0])
+            if stop:
+                raise _ReachedModule
+
+        handle = module.register_forward_pre_hook(grab)
+        try:
+            self.features(x)
+        except _ReachedModule:
+            pass
+        finally:
+            handle.remove()
+        if not captured:
+            raise RuntimeError(f"{type(module).__name__} was not called by {self.name}'s features()")
+        return captured[0]
+
+
+class _ReachedModule(Exception):
+    """Ends a forward early once block_input has what it asked for."""
+
 
 def resize_crop(images: torch.Tensor, resize: int, crop: int,
                 interpolation: str = "bilinear") -> torch.Tensor:

@@ -44,11 +44,18 @@ class CNNEncoder(Encoder):
         # A square resize, no crop: observations are already framed for the agent, and DreamerV3 resizes.
         if images.dtype != torch.uint8 or images.ndim != 4 or images.shape[-1] != 3:
             raise ValueError(f"expected uint8 images (B, H, W, 3), got {images.dtype} {tuple(images.shape)}")
-        x = images.permute(0, 3, 1, 2).float()
+        # On the CPU, resized in uint8 before the float conversion: the (B, H, W, 3) frames permuted are
+        # channels-last uint8, which torch resizes on its vectorised uint8 path, and only the smaller image is
+        # converted. At 96 -> 64 px the float path cost Agent.act 1.42x the bare forward, this one 1.09x
+        # (tests/perf/test_agent_act_speed.py). The result is rounded to whole intensities, so actions differ
+        # from the float path in the last bits. CUDA's antialiased resize takes floats only.
+        x = images.permute(0, 3, 1, 2)
+        if x.device.type != "cpu":
+            x = x.float()
         if x.shape[-2:] != (self.input_size, self.input_size):
             x = F.interpolate(x, size=(self.input_size, self.input_size), mode="bilinear", antialias=True,
                               align_corners=False)
-        return x / 255.0 - 0.5
+        return x.float() / 255.0 - 0.5
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         for stage in self.stages:

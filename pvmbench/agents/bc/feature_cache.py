@@ -1,0 +1,62 @@
+"""Frozen computation done once per augmented frame, so that `frozen` and `partial` train fast on a CPU.
+
+A frozen encoder (or a partial one's frozen trunk) maps a given frame to the same output every step, so
+running it on every batch repeats work. Instead each training frame gets `copies` random shifts
+(augment.py), the frozen part runs once on each, and training draws a random copy of each frame it
+samples: DrQ's augmentation from a finite pool of shifts instead of a fresh one per step. The draws come
+from the training seed's generator, so the pool differs between seeds as fresh shifts would.
+
+Held-out frames are cached once, unshifted: the validation loss measures the policy, not augmentation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import torch
+from tqdm import tqdm
+
+from pvmbench.agents.bc.augment import random_offsets, shift
+
+
+@dataclasses.dataclass
+class AugmentedCache:
+    values: torch.Tensor  # (copies, frames, ...): the frozen output of each shifted copy of each frame
+    offsets: torch.Tensor  # (copies, frames, 2): the (dy, dx) shift of each copy
+
+    @property
+    def copies(self) -> int:
+        return self.values.shape[0]
+
+    def sample(self, frames: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """One random copy of each of `frames` (cache row indices)."""
+        copy = torch.randint(0, self.copies, (len(frames),), generator=generator).to(self.values.device)
+        return self.values[copy, frames.to(self.values.device)]
+
+
+@torch.no_grad()
+def cache_frozen(frozen: Callable[[torch.Tensor], torch.Tensor], images: torch.Tensor, copies: int, pad: int,
+                 generator: torch.Generator | None, batch: int = 64, progress: bool = True,
+                 desc: str = "cache") -> AugmentedCache:
+    """`frozen` (uint8 frames -> a tensor per frame) on `copies` shifted copies of every frame of `images`.
+
+    copies 0 caches the frames unshifted, once (as for held-out frames)."""
+    shifted = copies > 0
+    copies = max(1, copies)
+    n = len(images)
+    offsets = random_offsets(copies * n, pad if shifted else 0, generator).view(copies, n, 2)
+    values: torch.Tensor | None = None
+    bar = tqdm(total=copies * n, desc=desc, unit="frame", dynamic_ncols=True, disable=not progress)
+    for k in range(copies):
+        for start in range(0, n, batch):
+            frames = images[start:start + batch]
+            if shifted and pad:
+                frames = shift(frames, offsets[k, start:start + batch])
+            out = frozen(frames)
+            if values is None:  # allocated once the output's shape is known: no list of chunks to concatenate
+                values = torch.empty((copies, n, *out.shape[1:]), dtype=out.dtype, device=out.device)
+            values[k, start:start + len(frames)] = out
+            bar.update(len(frames))
+    bar.close()
+    return AugmentedCache(values, offsets)

@@ -1,0 +1,103 @@
+"""How a training batch reaches the head, per fine-tune mode: the part of the model that trains, fed the
+cheapest input that gives it the same values.
+
+  FreshShiftImages   scratch, full (and partial for encoders without a known trunk split): the whole
+                     encoder on frames shifted afresh every batch.
+  CachedFeatures     frozen: the encoder's features of `copies` shifted copies of each frame, computed once.
+  CachedTrunk        partial: the frozen trunk's activations of `copies` shifted copies of each frame,
+                     computed once; every step runs only the trainable tail (trunk_split.py).
+
+Each gives `train_features(positions)` (features of the training frames at those positions, augmented,
+on the autograd path to whatever trains) and `val_features(positions)` (held-out frames, unshifted).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from pvmbench.agents.bc.augment import random_shift
+from pvmbench.agents.bc.feature_cache import cache_frozen
+from pvmbench.agents.bc.trunk_split import trunk_split
+from pvmbench.agents.encoders.base import Encoder
+
+CACHE_BATCH = 64
+
+
+class FreshShiftImages:
+    kind = "fresh shift per batch"
+
+    def __init__(self, encoder: Encoder, train_images: torch.Tensor, val_images: torch.Tensor, pad: int,
+                 generator: torch.Generator):
+        self.encoder, self.train_images, self.val_images = encoder, train_images, val_images
+        self.pad, self.generator = pad, generator
+
+    def train_features(self, positions: torch.Tensor) -> torch.Tensor:
+        frames, _ = random_shift(self.train_images[positions.to(self.train_images.device)], self.pad, self.generator)
+        return self.encoder(frames)
+
+    def val_features(self, positions: torch.Tensor) -> torch.Tensor:
+        return self.encoder(self.val_images[positions.to(self.val_images.device)])
+
+    def describe(self) -> dict:
+        return {"kind": self.kind, "pad": self.pad}
+
+
+class CachedFeatures:
+    kind = "cached shifted copies (features)"
+
+    def __init__(self, encoder: Encoder, train_images: torch.Tensor, val_images: torch.Tensor, pad: int,
+                 copies: int, generator: torch.Generator, progress: bool):
+        encoder.eval()
+        self.train = cache_frozen(encoder, train_images, copies, pad, generator, CACHE_BATCH, progress,
+                                  "frozen features")
+        self.val = _held_out(encoder, val_images, progress, "held-out features")
+        self.pad, self.generator = pad, generator
+
+    def train_features(self, positions: torch.Tensor) -> torch.Tensor:
+        return self.train.sample(positions, self.generator)
+
+    def val_features(self, positions: torch.Tensor) -> torch.Tensor:
+        return self.val.values[0, positions.to(self.val.values.device)]
+
+    def describe(self) -> dict:
+        return {"kind": self.kind, "pad": self.pad, "copies": self.train.copies}
+
+
+class CachedTrunk:
+    kind = "cached shifted copies (frozen trunk)"
+
+    def __init__(self, encoder: Encoder, split, train_images: torch.Tensor, val_images: torch.Tensor, pad: int,
+                 copies: int, generator: torch.Generator, progress: bool):
+        self.split = split
+        encoder.eval()  # the trunk is in eval mode whatever the agent's mode; this just says so
+
+        def trunk(frames: torch.Tensor) -> torch.Tensor:
+            return split.trunk(encoder.preprocess(frames))
+
+        self.train = cache_frozen(trunk, train_images, copies, pad, generator, CACHE_BATCH, progress, "frozen trunk")
+        self.val = _held_out(trunk, val_images, progress, "held-out trunk")
+        self.pad, self.generator = pad, generator
+
+    def train_features(self, positions: torch.Tensor) -> torch.Tensor:
+        return self.split.tail(self.train.sample(positions, self.generator))
+
+    def val_features(self, positions: torch.Tensor) -> torch.Tensor:
+        return self.split.tail(self.val.values[0, positions.to(self.val.values.device)])
+
+    def describe(self) -> dict:
+        return {"kind": self.kind, "pad": self.pad, "copies": self.train.copies}
+
+
+def _held_out(frozen, val_images: torch.Tensor, progress: bool, desc: str):
+    """Held-out frames cached once, unshifted; None when nothing is held out (--val-fraction 0)."""
+    return cache_frozen(frozen, val_images, 0, 0, None, CACHE_BATCH, progress, desc) if len(val_images) else None
+
+
+def make_inputs(encoder: Encoder, train_images: torch.Tensor, val_images: torch.Tensor, pad: int, copies: int,
+                generator: torch.Generator, progress: bool):
+    if encoder.mode == "frozen":
+        return CachedFeatures(encoder, train_images, val_images, pad, copies, generator, progress)
+    split = trunk_split(encoder)
+    if split is not None:
+        return CachedTrunk(encoder, split, train_images, val_images, pad, copies, generator, progress)
+    return FreshShiftImages(encoder, train_images, val_images, pad, generator)

@@ -1,0 +1,60 @@
+"""Defaults of `pvmbench train --algo bc` per fine-tune mode and per env, chosen for a 2-core CPU.
+
+One demo set per env serves every mode (same image size, count and noise), so that configurations differ
+in training and not in their data, as in the reference study; modes differ in how far a CPU can take
+them. Measured on the shared 2-core EPYC this was written on, 1 torch thread, 96 px frames, TableTopPick-v1
+state (tests/perf/test_bc_train_speed.py; the machine was busy, so +-2x between runs):
+
+  mode     encoder             steps/s at batch 32 / 64   cache built at  default run
+  scratch  cnn                 10.2 / 5.7                 -               3000 steps x 64, fresh shifts: ~9 min
+  frozen   efficientnet-lite0  172 / 180 (the head)       15 frames/s     2 copies: 27k frames, ~30 min of cache,
+                                                                          then 3000 steps x 64 in ~20 s
+  partial  efficientnet-lite0  1.2 / 0.55 (the tail)      16 frames/s     2 copies: ~30 min of cache, then
+                                                                          1500 steps x 32: ~21 min
+  full     efficientnet-lite0  0.21 / 0.08                -               400 steps x 32: ~32 min
+
+EfficientNet-Lite0 runs at its 224 px crop whatever the frame size, so the trunk (stem + 12 blocks) costs
+a frame what a whole forward does, and its last stage (4 blocks at 1152 channels + the 1280-channel head
+conv), the part `partial` trains, is the heavy part of a training step: caching the trunk makes a partial
+step ~7x cheaper than a full one, not more. Two cached copies per frame keep DrQ's augmentation (every
+batch draws one of two shifts of each frame) at twice, not once, the cost of encoding the demo set.
+`full` gets a smoke budget on a CPU (the study's full rows need --device cuda, where every mode can run
+3000 steps x 64 and BCConfig's steps/batch should be set equal across modes).
+
+Image size: 96 px for every mode (the published checkpoints' size). A smaller frame would not make
+EfficientNet cheaper, and the cnn resizes to its 64 px input in uint8, which costs little. Per env: how
+many demos (a few hundred 50-step table-top episodes, topped up until all 60 ID objects were targets;
+driving episodes are 500 steps, so fewer), and how many rollout episodes per evaluation round.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class ModeRecipe:
+    steps: int
+    batch: int
+    aug_copies: int  # shifted copies cached per frame; 0: the mode shifts every batch afresh
+
+
+@dataclasses.dataclass(frozen=True)
+class EnvRecipe:
+    demos: int
+    eval_episodes: int
+
+
+MODE_RECIPES = {
+    "scratch": ModeRecipe(steps=3000, batch=64, aug_copies=0),
+    "frozen": ModeRecipe(steps=3000, batch=64, aug_copies=2),
+    "partial": ModeRecipe(steps=1500, batch=32, aug_copies=2),
+    "full": ModeRecipe(steps=400, batch=32, aug_copies=0),
+}
+ENV_RECIPES = {  # keyed by the env's expert, which names the task family
+    "scripted": EnvRecipe(demos=300, eval_episodes=10),
+    "scripted-driver": EnvRecipe(demos=40, eval_episodes=4),
+}
+OTHER_ENV = EnvRecipe(demos=100, eval_episodes=5)
+EVAL_ROUNDS = 5  # default --eval-every: this many rounds of held-out loss and rollouts, the last at the end
+IMAGE_SIZE = 96
