@@ -3,14 +3,13 @@
 # setting, on the `id` seed stream (factor levels are paired with id), with the published budgets.
 # `id` itself is not rerun: its published rows are the other half of each pair (same episode seeds).
 # BC entries: the seed-0 checkpoints, the ones in the repository. Then: bash scripts/build_leaderboard.sh
+# Driving (pvmbench/Highway-v1) entries: scripts/publish_highway_v1.sh; Highway-v0's rows are retired.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PVM=".venv/bin/pvmbench"
 OUT=results/published
 TT=pvmbench/TableTopPick-v0
-HW=pvmbench/Highway-v0
 TT_FACTORS="factor=objects,factor=layout,factor=table_texture,factor=object_appearance,factor=lighting,factor=camera"
-HW_FACTORS="factor=weather"
 rm -f "$OUT"/*_factors.parquet "$OUT"/*_factors.manifest.json
 
 run() {  # agent env factors episodes out
@@ -21,10 +20,4 @@ run random          $TT "$TT_FACTORS" 20 tabletop_random
 run checkpoints/blind_tabletop.pt $TT "$TT_FACTORS" 20 tabletop_blind
 for m in cnn_scratch efficientnet-lite0_frozen efficientnet-lite0_partial efficientnet-lite0_full; do
   run "checkpoints/bc_${m}_seed0.pt" $TT "$TT_FACTORS" 20 "tabletop_bc_${m}_seed0"
-done
-run scripted-driver $HW "$HW_FACTORS" 10 highway_scripted-driver
-run random          $HW "$HW_FACTORS" 10 highway_random
-run checkpoints/blind_highway.pt $HW "$HW_FACTORS" 10 highway_blind
-for m in cnn_scratch efficientnet-lite0_frozen efficientnet-lite0_partial; do
-  run "checkpoints/bc_highway_${m}_seed0.pt" $HW "$HW_FACTORS" 10 "highway_bc_${m}_seed0"
 done

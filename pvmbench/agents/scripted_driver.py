@@ -4,8 +4,9 @@ It holds its lane (PD on lateral offset and heading) and sets throttle/brake fro
 towards the car ahead. On Highway-v1, whose privileged state adds the neighbouring lanes' gaps
 (envs/driving/lane_gaps.py), it changes lane as MOBIL would: when the IDM acceleration it would have
 behind the new lane's leader beats the current one by LANE_CHANGE_GAIN, and the new lane's follower
-would not have to brake harder than SAFE_FOLLOWER_BRAKE. It defines R_max of both Highway versions'
-score bounds. It is stateless: a lane change in progress is re-decided every step from the state.
+would not have to brake harder than SAFE_FOLLOWER_BRAKE. On v1 it sees cars ahead only within
+lane_gaps.SIGHT_AHEAD (60 m), about as far as a 64 px camera shows them, so the behaviour it demonstrates is
+one an image policy can imitate. It defines R_max of both Highway versions' score bounds. It is stateless: a lane change in progress is re-decided every step from the state.
 """
 
 from __future__ import annotations

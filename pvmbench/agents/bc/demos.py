@@ -31,9 +31,24 @@ def cache_dir() -> pathlib.Path:
     return pathlib.Path(os.environ.get("PVMBENCH_CACHE", pathlib.Path.home() / ".cache" / "pvmbench")) / "demos"
 
 
+def code_fingerprint() -> str:
+    """A digest of the code that makes demos (the envs and the scripted experts): a changed expert or env
+    must not be served the frames of the old one from the cache."""
+    import pvmbench
+
+    root = pathlib.Path(pvmbench.__file__).parent
+    files = sorted([*(root / "envs").rglob("*.py"), *(root / "shifts").rglob("*.yaml"),
+                    *(root / "agents").glob("scripted*.py")])
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def cache_path(env_id: str, level: str, episodes: int, seed: int, image_size: int, noise: NoiseSpec,
                max_steps: int | None = None) -> pathlib.Path:
-    fields = (FORMAT, env_id, level, episodes, seed, image_size, max_steps, repr(float(noise.sigma)), noise.dims)
+    fields = (FORMAT, env_id, level, episodes, seed, image_size, max_steps, repr(float(noise.sigma)), noise.dims,
+              code_fingerprint())
     key = hashlib.sha256("|".join(str(f) for f in fields).encode()).hexdigest()[:16]
     return cache_dir() / f"{env_id.replace('/', '_')}-{level}-{key}.npz"
 

@@ -2,8 +2,7 @@
 
 Candidates are scored by mean return over the same episodes (common seeds, so differences are between
 actions, not scenarios), at the `id` level, on the seed stream "blind-search": disjoint from the
-streams an evaluation draws from (named by level), so the choice is not fitted to the rows it is
-judged on. Ties keep the earlier candidate in grid order.
+`id` stream every evaluation level draws from, so the choice is not fitted to the rows it is judged on. Ties keep the earlier candidate in grid order.
 """
 
 from __future__ import annotations

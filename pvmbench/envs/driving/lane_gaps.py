@@ -12,6 +12,10 @@ import numpy as np
 from pvmbench.envs.driving.traffic import CAR_LENGTH, LANE_WIDTH, Ego, Traffic, lane_centre
 
 NO_CAR_GAP, NO_CAR_SPEED, NO_LANE = 200.0, 30.0, -1.0
+# How far ahead the scripted driver sees: about where a car is still a few pixels wide in a 64 px frame
+# (2 m at 60 m is 1.9 deg of the 60 deg view, 2 px). An expert that reacted to cars the camera cannot show would
+# teach an imitating policy to swerve at nothing; the driver reads cars behind at any range (mirrors).
+SIGHT_AHEAD = 60.0  # m
 # [gap ahead, speed of the car ahead, gap behind, speed of the car behind] for the left and right lanes.
 NEIGHBOUR_FIELDS = ("gap_ahead", "lead_v", "gap_behind", "follow_v")
 
@@ -26,7 +30,7 @@ def lane_gaps(ego: Ego, traffic: Traffic, lane: int) -> tuple[float, float, floa
         return NO_LANE, NO_CAR_SPEED, NO_LANE, NO_CAR_SPEED
     inside = np.abs(traffic.y - lane_centre(lane, traffic.lanes)) < LANE_WIDTH * 0.75
     dx = traffic.x - ego.x
-    ahead, behind = inside & (dx >= 0), inside & (dx < 0)
+    ahead, behind = inside & (dx >= 0) & (dx - CAR_LENGTH <= SIGHT_AHEAD), inside & (dx < 0)
     gap_ahead = lead_v = None
     if ahead.any():
         j = np.flatnonzero(ahead)[np.argmin(dx[ahead])]
