@@ -1,4 +1,4 @@
-"""`pvmbench train --algo dreamerv3`: a tiny `debug` run on Highway-v0 at 64 px writes a labelled v1
+"""`pvmbench train --algo dreamerv3`: a tiny `debug` run on Highway-v1 at 64 px writes a labelled v1
 checkpoint, its replay, trainer state and learning curve; `--resume` continues from the saved replay and
 step count; `pvmbench eval` scores the checkpoint; the same seed gives the same weights and actions; bad
 options get one line."""
@@ -17,7 +17,7 @@ import torch
 
 from pvmbench.agents.checkpoint import load_checkpoint
 
-ENV = "pvmbench/Highway-v0"
+ENV = "pvmbench/Highway-v1"
 # debug: batches of 8 x 32 steps, so ratio 8 owes one update per 32 env steps.
 TINY = ("--env", ENV, "--size", "debug", "--image-size", "64", "--train-ratio", "8", "--eval-every", "0",
         "--no-progress")

@@ -46,7 +46,7 @@ def test_committed_leaderboard_matches_a_rebuild(tmp_path, monkeypatch):
     [
         ("scripted", "pvmbench/TableTopPick-v0", "all", 3),
         ("random", "pvmbench/TableTopPick-v0", "severity=0,0.25,0.5,0.75,1", 2),
-        ("scripted-driver", "pvmbench/Highway-v0", "id,hard", 2),
+        ("scripted-driver", "pvmbench/Highway-v1", "id,hard", 2),
         ("checkpoints/bc_cnn_scratch_seed0.pt", "pvmbench/TableTopPick-v0", "id,hard", 2),
         ("checkpoints/bc_efficientnet-lite0_partial_seed0.pt", "pvmbench/TableTopPick-v0", "hard", 2),
     ],

@@ -90,7 +90,7 @@ def _agent(size: str, batch: int, tmp_path) -> DreamerV3Agent:
     config = _config(size)
     model = build_model(config)
     path = tmp_path / f"{size}.pt"
-    save_checkpoint(path, agent="dreamerv3", env="pvmbench/Highway-v0", config=config,
+    save_checkpoint(path, agent="dreamerv3", env="pvmbench/Highway-v1", config=config,
                     state_dict=model.checkpoint_state(), meta={"label": "dreamerv3-cnn/scratch"})
     checkpoint = {**load_checkpoint(path), "device": "cpu", "inference_dtype": "float32"}  # as evaluate adds
     obs_space = gym.spaces.Dict({"image": gym.spaces.Box(0, 255, (SIZE, SIZE, 3), np.uint8)})
