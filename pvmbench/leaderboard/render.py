@@ -40,6 +40,13 @@ def _score(row: dict, level: str) -> str:
     return f"{_num(row[f'{level}_score'], '.2f')} [{_num(row[f'{level}_ci_low'], '.2f')}, {_num(row[f'{level}_ci_high'], '.2f')}]"
 
 
+def _success(row: dict, level: str) -> str:
+    rate = row[f"{level}_success"]
+    if math.isnan(rate):
+        return "-"
+    return f"{rate * 100:.0f}% [{row[f'{level}_success_ci_low'] * 100:.0f}, {row[f'{level}_success_ci_high'] * 100:.0f}]"
+
+
 def _drop(value: float) -> str:
     return "-" if math.isnan(value) else _num(value, ".1f") + "%"
 
@@ -56,6 +63,9 @@ DISPLAY: list[tuple[str, str, Callable[[dict], str]]] = [
     ("ID", "id_score", lambda r: _score(r, "id")),
     ("Easy", "easy_score", lambda r: _score(r, "easy")),
     ("Hard", "hard_score", lambda r: _score(r, "hard")),
+    ("Success ID", "id_success", lambda r: _success(r, "id")),
+    ("Success easy", "easy_success", lambda r: _success(r, "easy")),
+    ("Success hard", "hard_success", lambda r: _success(r, "hard")),
     ("Drop easy", "drop_easy_pct", lambda r: _drop(r["drop_easy_pct"])),
     ("Drop hard", "drop_hard_pct", lambda r: _drop(r["drop_hard_pct"])),
     ("Breaking point", "breaking_point", lambda r: _breaking(r["breaking_point"])),

@@ -18,10 +18,12 @@ from pvmbench.leaderboard.rows import ENTRY_KEYS, check_single_suite_version
 from pvmbench.shifts.spec import LEVELS
 
 SCORE_COLUMNS = tuple(f"{lvl}_score" for lvl in LEVELS)
+SUCCESS_COLUMNS = tuple(f"{lvl}_success" for lvl in LEVELS)
 DROP_COLUMNS = ("drop_easy_pct", "drop_hard_pct")
 TABLE_COLUMNS = (
     *ENTRY_KEYS,
     *(f"{lvl}_{stat}" for lvl in LEVELS for stat in ("score", "ci_low", "ci_high")),
+    *(f"{lvl}_{stat}" for lvl in LEVELS for stat in ("success", "success_ci_low", "success_ci_high")),
     *DROP_COLUMNS,
     "breaking_point",
     "vs_blind",
@@ -31,7 +33,8 @@ TABLE_COLUMNS = (
 )
 # Which way is better, per column best_in_column looks at: the highest score, the smallest drop, the
 # latest breaking point (inf, "never broke within the sweep", beats any severity).
-BEST_DIRECTION = {**{c: "max" for c in SCORE_COLUMNS}, **{c: "min" for c in DROP_COLUMNS}, "breaking_point": "max"}
+BEST_DIRECTION = {**{c: "max" for c in (*SCORE_COLUMNS, *SUCCESS_COLUMNS)}, **{c: "min" for c in DROP_COLUMNS},
+                  "breaking_point": "max"}
 
 
 def leaderboard_table(rows: pd.DataFrame, reps: int = 2000, random_state: int = 0) -> pd.DataFrame:
@@ -88,6 +91,10 @@ def _entry_record(entry: dict, group: pd.DataFrame, reps: int, random_state: int
     stats = level_stats(group, "run_id", levels=LEVELS, reps=reps, random_state=random_state)
     for level, score, lo, hi in stats[["level", "score", "score_ci_low", "score_ci_high"]].itertuples(index=False):
         record.update({f"{level}_score": score, f"{level}_ci_low": lo, f"{level}_ci_high": hi})
+    for level in LEVELS:  # the task's success rate, the first figure a robot-learning reader looks for
+        at = scored[scored["level"] == level]["success"].astype(bool)
+        rate, low, high = _wilson(int(at.sum()), len(at))
+        record.update({f"{level}_success": rate, f"{level}_success_ci_low": low, f"{level}_success_ci_high": high})
     # A drop is relative to what the agent achieves in distribution. If its ID score is not above random
     # (the CI reaches 0), "losing 190% of nothing" is noise, not robustness: the drop and the breaking
     # point are undefined ("-") rather than a number that would win its column.
@@ -96,6 +103,17 @@ def _entry_record(entry: dict, group: pd.DataFrame, reps: int, random_state: int
     record["drop_hard_pct"] = drop_percent(id_score, record["hard_score"])
     record["breaking_point"] = _breaking_point(scored, id_score)
     return record
+
+
+def _wilson(successes: int, n: int, z: float = 1.959964) -> tuple[float, float, float]:
+    """Success rate with its 95% Wilson score interval (sound at 0% and 100%, where the bootstrap's
+    percentile interval collapses to a point); nan without episodes."""
+    if n == 0:
+        return math.nan, math.nan, math.nan
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return p, max(0.0, centre - half), min(1.0, centre + half)
 
 
 def _breaking_point(scored: pd.DataFrame, id_score: float) -> float:
