@@ -6,7 +6,7 @@ checkpoint and episode seed), the 95% CI of the drop from the paired bootstrap
 (statistics.drop_percent_bootstrap), both stratified by checkpoint. Only learned entries count: an agent
 that never looks (random, scripted, blind) scores the same on every level of a paired run, which would make
 the paired CI trivially zero wide. Where a level was run on fewer checkpoints than `id` (factor rows: the
-seed-0 checkpoint), the pairs are those checkpoints'. Writes a CSV and prints the summary:
+seed-0 checkpoint; sweep points and factors: 10 of id's 20 episodes), the pairs are those episodes'. Writes a CSV and prints the summary:
 
     python tools/paired_ci_width.py results/published --out results/scientific_check/paired_ci_widths.csv
 """
@@ -43,7 +43,10 @@ def widths(rows: pd.DataFrame) -> pd.DataFrame:
     for (env, label), entry in scored.groupby(["env_id", "agent_label"], sort=True):
         at_id = entry[entry["level"] == "id"].drop_duplicates(["checkpoint_sha256", "episode_seed"])
         for level, at_level in entry[entry["level"] != "id"].groupby("level", sort=True):
-            pairs = complete_pairs(at_id[at_id["checkpoint_sha256"].isin(at_level["checkpoint_sha256"])], at_level)
+            # A level run with fewer episodes (sweep points, factors: 10 of id's 20) pairs with those seeds.
+            keys = ["checkpoint_sha256", "episode_seed"]
+            partners = at_id.merge(at_level[keys].drop_duplicates(), on=keys)
+            pairs = complete_pairs(partners, at_level)
             if pairs is None or pairs["normalised_score_id"].mean() <= 0:
                 continue
             ids, shifted = pairs["normalised_score_id"].to_numpy(float), pairs["normalised_score"].to_numpy(float)
