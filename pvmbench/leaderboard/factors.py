@@ -55,7 +55,9 @@ def factor_table(rows: pd.DataFrame, reps: int = 2000, random_state: int = 0) ->
     table["worst"] = False
     for _, group in table[table["kind"] == "factor"].groupby(list(ENTRY_KEYS), sort=False):
         drops = group["drop_pct"].to_numpy(float)
-        if np.isfinite(drops).sum() > 1:  # "worst" of one factor says nothing
+        # "Worst" of one factor says nothing, and neither does the largest of drops that are all zero or gains
+        # (an agent that never looks scores the same under every factor).
+        if np.isfinite(drops).sum() > 1 and np.nanmax(drops) > 0:
             table.loc[group.index[int(np.nanargmax(drops))], "worst"] = True
     return table.reset_index(drop=True)
 

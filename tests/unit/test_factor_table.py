@@ -89,3 +89,10 @@ def test_factor_ladder_gives_each_factors_breaking_point():
     breaks = ladder.groupby("factor")["breaking_point"].first()
     assert breaks["lighting"] == 1.0 and breaks["camera"] == 0.5  # first s below half of id's 0.8
     assert sorted(ladder["severity"].unique()) == [0.5, 1.0]
+
+
+def test_no_worst_factor_where_no_factor_costs_anything():
+    seeds = list(range(4))
+    rows = pd.DataFrame(_rows("id", [0.5] * 4, seeds) + _rows("factor=fog", [0.5] * 4, seeds)
+                        + _rows("factor=rain", [0.6] * 4, seeds))
+    assert not factor_table(rows, reps=100)["worst"].any()  # a blind agent: nothing breaks it
