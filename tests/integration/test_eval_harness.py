@@ -156,7 +156,7 @@ def test_bad_checkpoint_is_one_line_on_the_cli(tmp_path):
 def test_unknown_agent_lists_the_accepted_ones():
     result = subprocess.run(_cli("eval", "--agent", "nobody", "--shift", "id"), capture_output=True, text=True)
     assert result.returncode == 2
-    assert result.stderr.strip() == "pvmbench: error: unknown agent 'nobody'; accepted: bc, blind, random, scripted, scripted-driver"
+    assert result.stderr.strip() == "pvmbench: error: unknown agent 'nobody'; accepted: bc, blind, dreamerv3, random, scripted, scripted-driver"
 
 
 def test_inspect_shows_sha_and_parameters(tmp_path):
