@@ -139,6 +139,10 @@ def train_command(
                                        "per-phase loss."),
     state: bool = typer.Option(True, "--state/--no-state", help="bc: join the env's robot `state` vector, where it "
                                "has one, to the image features."),
+    dagger_rounds: int = typer.Option(0, "--dagger-rounds", help="bc: DAgger rounds during training: the policy "
+                                      "drives, the expert labels where it went, the frames join the training set."),
+    dagger_episodes: int = typer.Option(None, "--dagger-episodes", help="bc: policy episodes per DAgger round "
+                                        "(default table-top 60, driving 20)."),
     size: str = typer.Option("12m", help="dreamerv3: model size, debug, 12m, 25m or 50m."),
     env_steps: int = typer.Option(100_000, "--env-steps", help="dreamerv3: env steps to train for (in total, with --resume)."),
     num_envs: int = typer.Option(1, "--num-envs", help="dreamerv3: envs collecting in parallel."),
@@ -178,6 +182,7 @@ def train_command(
     result = train_bc(BCConfig(env=env, encoder=encoder, mode=mode, encoder_options=_parse_kwargs(encoder_option, "--encoder-option"), demos=demos, steps=steps, batch=batch,
                                image_size=image_size, seed=seed, demo_seed=demo_seed, device=device, demo_noise=demo_noise,
                                aug_pad=aug_pad, aug_copies=aug_copies, val_fraction=val_fraction, use_state=state,
+                               dagger_rounds=dagger_rounds, dagger_episodes=dagger_episodes,
                                eval_every=eval_every if "eval_every" in given else None,
                                eval_episodes=eval_episodes if "eval_episodes" in given else None),
                        out, progress=progress)

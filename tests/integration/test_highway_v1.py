@@ -10,7 +10,7 @@ import pytest
 import pvmbench.envs  # noqa: F401
 from pvmbench.agents.scripted_driver import ScriptedDriver
 from pvmbench.envs.contract import check_pvm_env, env_contract
-from pvmbench.envs.driving.interface import PRIVILEGED_DIM_V1
+from pvmbench.envs.driving.interface import PRIVILEGED_DIM_V1, STATE_DIM_V1
 from pvmbench.envs.driving.lane_gaps import NO_LANE
 from pvmbench.shifts.weather import KNOBS, DrivingShift, load_driving_suite
 
@@ -34,7 +34,17 @@ def test_contract_spaces_and_checker():
     contract = env_contract(ENV, {"image_size": 64, "privileged": True})
     assert contract.suite.name == "driving-v2"
     assert env.observation_space["privileged"].shape == (PRIVILEGED_DIM_V1,)
-    assert env.observation_space["image"].shape == (64, 64, 3)  # the agent's input is v0's
+    assert env.observation_space["image"].shape == (64, 64, 3)  # the agent's image is v0's
+    assert env.observation_space["state"].shape == (STATE_DIM_V1,)
+
+
+def test_state_is_the_speedometer():
+    env = gym.make(ENV, image_size=64).unwrapped
+    obs, _ = env.reset(seed=0)
+    assert obs["state"][0] == pytest.approx(env.START_SPEED)
+    for _ in range(10):
+        obs, *_ = env.step(np.array([0.0, -1.0], np.float32))  # braking: the reading follows the car
+    assert obs["state"][0] == pytest.approx(env.ego.speed) and env.ego.speed < env.START_SPEED - 5
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

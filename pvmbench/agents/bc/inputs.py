@@ -8,7 +8,8 @@ cheapest input that gives it the same values.
                      computed once; every step runs only the trainable tail (trunk_split.py).
 
 Each gives `train_features(positions)` (features of the training frames at those positions, augmented,
-on the autograd path to whatever trains) and `val_features(positions)` (held-out frames, unshifted).
+on the autograd path to whatever trains), `val_features(positions)` (held-out frames, unshifted) and
+`extend(images)`, which appends training frames (a DAgger round's, dagger.py) after the existing ones.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import torch
 
 from pvmbench.agents.bc.augment import random_shift
-from pvmbench.agents.bc.feature_cache import cache_frozen
+from pvmbench.agents.bc.feature_cache import AugmentedCache, cache_frozen
 from pvmbench.agents.bc.trunk_split import trunk_split
 from pvmbench.agents.encoders.base import Encoder
 
@@ -38,6 +39,9 @@ class FreshShiftImages:
     def val_features(self, positions: torch.Tensor) -> torch.Tensor:
         return self.encoder(self.val_images[positions.to(self.val_images.device)])
 
+    def extend(self, images: torch.Tensor) -> None:
+        self.train_images = torch.cat([self.train_images, images.to(self.train_images.device)])
+
     def describe(self) -> dict:
         return {"kind": self.kind, "pad": self.pad}
 
@@ -48,10 +52,14 @@ class CachedFeatures:
     def __init__(self, encoder: Encoder, train_images: torch.Tensor, val_images: torch.Tensor, pad: int,
                  copies: int, generator: torch.Generator, progress: bool):
         encoder.eval()
+        self.frozen = encoder
         self.train = cache_frozen(encoder, train_images, copies, pad, generator, CACHE_BATCH, progress,
                                   "frozen features")
         self.val = _held_out(encoder, val_images, progress, "held-out features")
-        self.pad, self.generator = pad, generator
+        self.pad, self.generator, self.progress = pad, generator, progress
+
+    def extend(self, images: torch.Tensor) -> None:
+        self.train = _appended(self.train, self.frozen, images, self.pad, self.generator, self.progress)
 
     def train_features(self, positions: torch.Tensor) -> torch.Tensor:
         return self.train.sample(positions, self.generator)
@@ -74,9 +82,13 @@ class CachedTrunk:
         def trunk(frames: torch.Tensor) -> torch.Tensor:
             return split.trunk(encoder.preprocess(frames))
 
+        self.frozen = trunk
         self.train = cache_frozen(trunk, train_images, copies, pad, generator, CACHE_BATCH, progress, "frozen trunk")
         self.val = _held_out(trunk, val_images, progress, "held-out trunk")
-        self.pad, self.generator = pad, generator
+        self.pad, self.generator, self.progress = pad, generator, progress
+
+    def extend(self, images: torch.Tensor) -> None:
+        self.train = _appended(self.train, self.frozen, images, self.pad, self.generator, self.progress)
 
     def train_features(self, positions: torch.Tensor) -> torch.Tensor:
         return self.split.tail(self.train.sample(positions, self.generator))
@@ -86,6 +98,14 @@ class CachedTrunk:
 
     def describe(self) -> dict:
         return {"kind": self.kind, "pad": self.pad, "copies": self.train.copies}
+
+
+def _appended(cache: AugmentedCache, frozen, images: torch.Tensor, pad: int, generator: torch.Generator,
+              progress: bool) -> AugmentedCache:
+    """`cache` with `images` appended: each new frame gets as many shifted copies as the old ones have."""
+    more = cache_frozen(frozen, images, cache.copies, pad, generator, CACHE_BATCH, progress, "new frames")
+    return AugmentedCache(torch.cat([cache.values, more.values.to(cache.values.device)], dim=1),
+                          torch.cat([cache.offsets, more.offsets], dim=1))
 
 
 def _held_out(frozen, val_images: torch.Tensor, progress: bool, desc: str):

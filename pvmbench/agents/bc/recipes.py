@@ -43,6 +43,7 @@ class ModeRecipe:
 class EnvRecipe:
     demos: int
     eval_episodes: int
+    dagger_episodes: int  # policy episodes per DAgger round (--dagger-rounds, dagger.py)
 
 
 MODE_RECIPES = {
@@ -52,9 +53,9 @@ MODE_RECIPES = {
     "full": ModeRecipe(steps=400, batch=32, aug_copies=0),
 }
 ENV_RECIPES = {  # keyed by the env's expert, which names the task family
-    "scripted": EnvRecipe(demos=300, eval_episodes=10),
-    "scripted-driver": EnvRecipe(demos=40, eval_episodes=4),
+    "scripted": EnvRecipe(demos=300, eval_episodes=10, dagger_episodes=60),
+    "scripted-driver": EnvRecipe(demos=40, eval_episodes=4, dagger_episodes=20),
 }
-OTHER_ENV = EnvRecipe(demos=100, eval_episodes=5)
+OTHER_ENV = EnvRecipe(demos=100, eval_episodes=5, dagger_episodes=20)
 EVAL_ROUNDS = 5  # default --eval-every: this many rounds of held-out loss and rollouts, the last at the end
 IMAGE_SIZE = 96

@@ -7,6 +7,8 @@ DrQ random shifts on every batch (augment.py; cached shifted copies for the froz
 with linear warm-up and cosine decay (schedule.py), pretrained layers at a tenth of the head's rate.
 What it reports, in the progress output and the checkpoint's meta: the held-out episodes' loss per task
 phase (split.py, phases.py) and, every `eval_every` steps, rollouts at the training level (rollouts.py).
+With `dagger_rounds`, the policy also drives that many times during training and the expert labels the
+states it reached, which join the training set (dagger.py).
 
 Learning rates keep the reference study's 10:1 ratio between the head and the pretrained layers it tunes
 (4e-5 : 4e-6 there) at values that converge in minutes: 1e-3 : 1e-4. Defaults per mode and env, and the
@@ -32,6 +34,7 @@ from tqdm import tqdm
 
 from pvmbench.agents.bc import recipes
 from pvmbench.agents.bc.augment import DEFAULT_PAD
+from pvmbench.agents.bc.dagger import dagger_seeds, on_policy_frames, round_steps
 from pvmbench.agents.bc.dart import noise_spec
 from pvmbench.agents.bc.demos import collect, demo_stats
 from pvmbench.agents.bc.inputs import make_inputs
@@ -71,6 +74,8 @@ class BCConfig:
     val_fraction: float = 0.1  # of the demo episodes, held out
     eval_every: int | None = None  # steps between held-out loss + rollouts; 0: only at the end
     eval_episodes: int | None = None  # rollout episodes per round; 0: no rollouts
+    dagger_rounds: int = 0  # DAgger rounds during training (dagger.py); 0: demonstrations only
+    dagger_episodes: int | None = None  # policy episodes per round; None: the env's default (recipes)
 
 
 def resolve(cfg: BCConfig, expert: str) -> BCConfig:
@@ -83,6 +88,7 @@ def resolve(cfg: BCConfig, expert: str) -> BCConfig:
         batch=mode.batch if cfg.batch is None else cfg.batch,
         aug_copies=mode.aug_copies if cfg.aug_copies is None else cfg.aug_copies,
         eval_episodes=env.eval_episodes if cfg.eval_episodes is None else cfg.eval_episodes,
+        dagger_episodes=env.dagger_episodes if cfg.dagger_episodes is None else cfg.dagger_episodes,
         eval_every=math.ceil(_positive(steps) / recipes.EVAL_ROUNDS) if cfg.eval_every is None else cfg.eval_every)
     check(filled)
     return filled
@@ -96,7 +102,8 @@ def check(cfg: BCConfig) -> None:
     """One UserError naming the first bad option and what it accepts."""
     for flag, value, low in (("--demos", cfg.demos, 1), ("--steps", cfg.steps, 1), ("--batch", cfg.batch, 1),
                              ("--aug-copies", cfg.aug_copies, 0), ("--eval-every", cfg.eval_every, 0),
-                             ("--eval-episodes", cfg.eval_episodes, 0), ("--aug-pad", cfg.aug_pad, 0)):
+                             ("--eval-episodes", cfg.eval_episodes, 0), ("--aug-pad", cfg.aug_pad, 0),
+                             ("--dagger-rounds", cfg.dagger_rounds, 0), ("--dagger-episodes", cfg.dagger_episodes, 1)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise UserError(f"{flag} {value!r}: accepted: an integer >= {low}")
     if cfg.aug_pad > MAX_AUG_PAD:
@@ -153,6 +160,8 @@ def train_bc(cfg: BCConfig, out: pathlib.Path, progress: bool = True) -> dict:
                          contract.score_bounds, use_state) if cfg.eval_episodes else None)
     losses: list[float] = []
     history: list[dict] = []
+    dagger_at = round_steps(cfg.steps, cfg.dagger_rounds)
+    dagger_log: list[dict] = []
     bar = tqdm(total=cfg.steps, desc=f"bc {label}", unit="step", disable=not progress, dynamic_ncols=True)
     try:
         policy.train()
@@ -162,6 +171,18 @@ def train_bc(cfg: BCConfig, out: pathlib.Path, progress: bool = True) -> dict:
             bar.update(1)
             bar.set_postfix_str(f"loss {np.mean(losses[-50:]):.4f} lr {scheduler.get_last_lr()[-1]:.1e}",
                                 refresh=False)
+            if step in dagger_at:
+                new = on_policy_frames(policy, device, cfg.env, contract.train_level, cfg.image_size,
+                                       dagger_seeds(cfg.demo_seed, contract.train_level, len(dagger_log),
+                                                    cfg.dagger_episodes), contract.expert_agent, use_state, progress)
+                train = _appended(train, new, device, use_state)
+                inputs.extend(torch.as_tensor(new["images"], device=device))
+                dagger_log.append({"step": step, "episodes": len(new["episode_return"]), "frames": len(new["actions"]),
+                                   "policy_success": float(np.mean(new["episode_success"])),
+                                   "policy_mean_return": float(np.mean(new["episode_return"])),
+                                   "training_frames": len(train["actions"])})
+                if progress:
+                    tqdm.write(_describe_round(dagger_log[-1]), file=sys.stderr)
             if step == cfg.steps or (cfg.eval_every and step % cfg.eval_every == 0):
                 record = _evaluate(policy, inputs, val, names, rollouts, device, step, float(np.mean(losses[-50:])))
                 history.append(record)
@@ -191,7 +212,8 @@ def train_bc(cfg: BCConfig, out: pathlib.Path, progress: bool = True) -> dict:
             "demo_noise": noise.describe(), "augmentation": inputs.describe(), "uses_state": use_state,
             "demo_stats": stats, "val_fraction": cfg.val_fraction, "val_episodes": list(split.val_episodes),
             "val_loss": final["val_loss"], "val_loss_by_phase": final["val_loss_by_phase"],
-            "rollout": final.get("rollout"), "history": history, "train_seconds": round(seconds, 1)}
+            "rollout": final.get("rollout"), "history": history, "train_seconds": round(seconds, 1),
+            "dagger": {"rounds": cfg.dagger_rounds, "episodes_per_round": cfg.dagger_episodes, "log": dagger_log}}
     save_checkpoint(out, agent="bc", env=cfg.env, config=config, state_dict=state, meta=meta)
     return {"label": label, "frames": stats["frames"], "final_loss": final["train_loss"], "val_loss": final["val_loss"],
             "rollout": final.get("rollout"), "out": str(out)}
@@ -217,6 +239,21 @@ def _frames(data: dict, index: np.ndarray, device: torch.device, use_state: bool
     if use_state:
         out["state"] = torch.as_tensor(data["state"][index], device=device)
     return out
+
+
+def _appended(train: dict, new: dict, device: torch.device, use_state: bool) -> dict:
+    """The training frames (actions, phase, state) with a DAgger round's appended; images go to the inputs."""
+    out = {"actions": torch.cat([train["actions"], torch.as_tensor(new["actions"], device=device)]),
+           "phase": np.concatenate([train["phase"], new["phase"]])}
+    if use_state:
+        out["state"] = torch.cat([train["state"], torch.as_tensor(new["state"], device=device)])
+    return out
+
+
+def _describe_round(entry: dict) -> str:
+    return (f"dagger round at step {entry['step']}: the policy drove {entry['episodes']} episodes (success "
+            f"{entry['policy_success']:.0%}, return {entry['policy_mean_return']:.1f}); {entry['frames']} frames "
+            f"labelled by the expert, {entry['training_frames']} training frames now")
 
 
 def _rows(values: torch.Tensor | None, positions: torch.Tensor) -> torch.Tensor | None:

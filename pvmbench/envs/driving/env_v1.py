@@ -10,7 +10,9 @@ What changed from v0, and why (a changed task is a new version):
   defines R_max changes lane.
 - The shift suite is driving-v2: driving-v1's levels, presets and ladder, plus per-knob factors (fog,
   rain, wet_road, clouds, darkness) for per-factor attribution.
-Observation (the image) and action spaces, reward and termination (rules.py) are v0's.
+- The observation adds `state`, the car's speedometer in m/s (interface.STATE_LAYOUT_V1): a single frame
+  cannot show speed, which the expert's throttle and braking depend on.
+Action space, reward and termination (rules.py) are v0's.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class HighwayEnvV1(HighwayEnv):
     score_bounds = (R_RANDOM_V1, R_SCRIPTED_V1)
     default_suite = "driving-v2"
     privileged_dim = interface.PRIVILEGED_DIM_V1
+    state_dim = interface.STATE_DIM_V1
     resolve_contact = staticmethod(collisions_physical)
     # At the traffic's pace: an ego car that starts slow behind a stalled car cannot merge in front of
     # faster cars without making them brake hard, so it would have to stop, which the rules end as stuck.
@@ -46,3 +49,8 @@ class HighwayEnvV1(HighwayEnv):
         gap, lead_v, _, _ = lane_gaps(e, self.traffic, ego_lane(e, self.hm.lanes))
         own = np.array([e.y, e.heading, e.speed, e.y - self._lane_offset(), gap, lead_v], dtype=np.float32)
         return np.concatenate([own, neighbour_state(e, self.traffic)])
+
+    def _observation(self) -> dict[str, np.ndarray]:
+        obs = super()._observation()
+        obs["state"] = np.array([self.ego.speed], dtype=np.float32)
+        return obs

@@ -25,11 +25,20 @@ def check_make_args(image_size, render_mode) -> None:
         raise UserError(f"render_mode={render_mode!r}: accepted: None, 'rgb_array'")
 
 
-def spaces(image_size: int, privileged: bool,
-           privileged_dim: int = PRIVILEGED_DIM) -> tuple[gym.spaces.Dict, gym.spaces.Box]:
-    """(observation_space, action_space): the image, plus simulator state for oracles if privileged;
-    the action is [steer, throttle/brake] in [-1, 1]."""
+# Highway-v1's `state`: what the car itself measures, its speedometer (m/s), as Conditional Imitation
+# Learning (Codevilla et al., 2018) feeds the measured speed beside the camera. One frame cannot show
+# speed, and both the expert's throttle and how early it must steer around a standing car depend on it.
+STATE_LAYOUT_V1 = (("speed", 1),)
+STATE_DIM_V1 = 1
+
+
+def spaces(image_size: int, privileged: bool, privileged_dim: int = PRIVILEGED_DIM,
+           state_dim: int = 0) -> tuple[gym.spaces.Dict, gym.spaces.Box]:
+    """(observation_space, action_space): the image, the car's own `state` where the version has one,
+    plus simulator state for oracles if privileged; the action is [steer, throttle/brake] in [-1, 1]."""
     observation = {"image": gym.spaces.Box(0, 255, (image_size, image_size, 3), np.uint8)}
+    if state_dim:
+        observation["state"] = gym.spaces.Box(-np.inf, np.inf, (state_dim,), np.float32)
     if privileged:
         observation["privileged"] = gym.spaces.Box(-np.inf, np.inf, (privileged_dim,), np.float32)
     return gym.spaces.Dict(observation), gym.spaces.Box(-1.0, 1.0, (2,), np.float32)
@@ -49,6 +58,7 @@ class DrivingContract:
 
     default_suite = "driving-v1"
     privileged_dim = PRIVILEGED_DIM
+    state_dim = 0  # v1: STATE_DIM_V1
     # The blind baseline's candidates: 5 steer x 5 throttle/brake constant actions.
     blind_grid = tuple((s, t) for s in (-1.0, -0.5, 0.0, 0.5, 1.0) for t in (-1.0, -0.5, 0.0, 0.5, 1.0))
     expert_agent = "scripted-driver"
@@ -58,4 +68,4 @@ class DrivingContract:
     @classmethod
     def make_spaces(cls, image_size: int = 224, privileged: bool = False,
                     **_other_make_kwargs) -> tuple[gym.spaces.Dict, gym.spaces.Box]:
-        return spaces(image_size, privileged, cls.privileged_dim)
+        return spaces(image_size, privileged, cls.privileged_dim, cls.state_dim)

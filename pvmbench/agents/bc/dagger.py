@@ -1,0 +1,83 @@
+"""DAgger (Ross, Gordon and Bagnell, 2011): the clone drives, the expert labels where it went.
+
+DART's noisy demonstrations only wander as far from the expert's path as the noise takes them. A clone
+makes its own kind of mistake (it steers late around a standing car, it drifts in its lane), and the
+states those mistakes lead to are ones no demonstration visited. A DAgger round runs the current policy
+at the env's training level, asks the expert (which reads privileged state) for its action in every state
+the policy reached, and adds those frames, labelled, to the training set; training then continues on the
+union. The executed action is the policy's, so the new frames are exactly the states it gets itself into.
+
+Episodes of round r come from their own seed stream ("dagger-<level>-r<r>" of the demo seed): never an
+evaluation episode (the harness draws from "id"), a demonstration, or a rollout of the training loop.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from pvmbench.agents.bc.phases import frame_phases
+from pvmbench.seeding import episode_seed
+
+
+def dagger_seeds(demo_seed: int, level: str, round_index: int, episodes: int) -> list[int]:
+    return [episode_seed(demo_seed, f"dagger-{level}-r{round_index}", i) for i in range(episodes)]
+
+
+def round_steps(steps: int, rounds: int) -> list[int]:
+    """The training steps after which each round collects: evenly spaced, the last well before the end
+    so that the policy trains on the last round's frames (steps 3000, rounds 3: 750, 1500, 2250)."""
+    return [steps * (k + 1) // (rounds + 1) for k in range(rounds)]
+
+
+@torch.no_grad()
+def on_policy_frames(policy, device: torch.device, env_id: str, level: str, image_size: int, seeds: list[int],
+                     expert_name: str, use_state: bool, progress: bool = True) -> dict[str, np.ndarray]:
+    """Frames of the policy's own episodes, labelled by the expert: images, state (if used), actions (the
+    expert's labels), executed (the policy's actions), phase; and per episode return and success."""
+    import gymnasium as gym
+
+    import pvmbench.envs  # noqa: F401
+    from pvmbench.agents.registry import get_agent_factory
+
+    env = gym.make(env_id, shift=level, image_size=image_size, privileged=True)
+    expert = get_agent_factory(expert_name)({}, env.observation_space, env.action_space, 1)
+    was_training = policy.training
+    policy.eval()
+    images, states, labels, executed, grasped, at_goal, returns, successes = [], [], [], [], [], [], [], []
+    bar = tqdm(total=len(seeds), desc="dagger", unit="ep", dynamic_ncols=True, disable=not progress)
+    try:
+        for seed in seeds:
+            obs, info = env.reset(seed=seed)
+            expert.reset(np.array([True]))
+            done, total = False, 0.0
+            while not done:
+                batched = {k: v[None] for k, v in obs.items()}
+                label = expert.act(batched)[0].astype(np.float32)
+                action = policy.act({k: v for k, v in batched.items() if k == "image" or (k == "state" and use_state)},
+                                    device)[0]
+                images.append(obs["image"])
+                if use_state:
+                    states.append(obs["state"])
+                labels.append(label)
+                executed.append(action)
+                grasped.append(bool(info.get("is_grasped", False)))
+                at_goal.append(bool(info.get("is_success", False)))
+                obs, reward, terminated, truncated, info = env.step(action)
+                done, total = terminated or truncated, total + float(reward)
+            returns.append(total)
+            successes.append(bool(info.get("is_success", False)))
+            bar.update(1)
+            bar.set_postfix_str(f"{len(labels)} frames, policy success {np.mean(successes):.0%}", refresh=False)
+    finally:
+        bar.close()
+        env.close()
+        policy.train(was_training)
+    labels_array = np.stack(labels).astype(np.float32)
+    out = {"images": np.stack(images), "actions": labels_array, "executed": np.stack(executed).astype(np.float32),
+           "phase": frame_phases(expert_name, labels_array, np.asarray(grasped), np.asarray(at_goal)),
+           "episode_return": np.asarray(returns, np.float32), "episode_success": np.asarray(successes, bool)}
+    if use_state:
+        out["state"] = np.stack(states).astype(np.float32)
+    return out
