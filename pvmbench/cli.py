@@ -119,10 +119,10 @@ def train_command(
                                                   "(VALUE is parsed as JSON if it can be)."),
     mode: str = typer.Option("scratch", help="scratch (cnn), frozen, partial or full."),
     demos: int = typer.Option(None, help="bc: expert episodes to clone, cached on disk (default per env: table-top "
-                                         "300, driving 40)."),
+                                         "300, driving 100)."),
     episodes: int = typer.Option(3, help="blind: episodes per candidate action."),
     steps: int = typer.Option(None, help="bc: gradient steps (default per mode: scratch 3000, frozen 3000, partial "
-                                         "1500, full 400)."),
+                                         "1500, full 400; twice that on driving)."),
     batch: int = typer.Option(None, help="bc: batch size (default 64; partial and full 32)."),
     image_size: int = typer.Option(96, "--image-size", help="Env image size for demos and evaluation."),
     seed: int = typer.Option(0, help="Training seed."),
@@ -131,18 +131,20 @@ def train_command(
     out: pathlib.Path = typer.Option(..., help="Checkpoint file to write (.pt)."),
     progress: bool = typer.Option(True, help="Show progress bars."),
     demo_noise: float = typer.Option(None, "--demo-noise", help="bc: DART noise std on the expert's executed motion; "
-                                     "labels stay clean (default 0.2: table-top on xyz, driving on steer)."),
-    aug_pad: int = typer.Option(4, "--aug-pad", help="bc: DrQ random shift in pixels (0: no augmentation)."),
+                                     "labels stay clean (default: table-top 0.2 on xyz, driving 0.05 on steer)."),
+    aug_pad: int = typer.Option(None, "--aug-pad", help="bc: DrQ random shift in pixels (0: no augmentation; "
+                                "default table-top 4, driving 0)."),
     aug_copies: int = typer.Option(None, "--aug-copies", help="bc frozen/partial: shifted copies of each frame whose "
                                    "frozen features (frozen) or trunk output (partial) are cached (default 2)."),
     val_fraction: float = typer.Option(0.1, "--val-fraction", help="bc: share of demo episodes held out for the "
                                        "per-phase loss."),
     state: bool = typer.Option(True, "--state/--no-state", help="bc: join the env's robot `state` vector, where it "
                                "has one, to the image features."),
-    dagger_rounds: int = typer.Option(0, "--dagger-rounds", help="bc: DAgger rounds during training: the policy "
-                                      "drives, the expert labels where it went, the frames join the training set."),
+    dagger_rounds: int = typer.Option(None, "--dagger-rounds", help="bc: DAgger rounds during training: the policy "
+                                      "drives, the expert labels where it went, the frames join the training set "
+                                      "(default table-top 0, driving 6)."),
     dagger_episodes: int = typer.Option(None, "--dagger-episodes", help="bc: policy episodes per DAgger round "
-                                        "(default table-top 60, driving 20)."),
+                                        "(default table-top 60, driving 30)."),
     size: str = typer.Option("12m", help="dreamerv3: model size, debug, 12m, 25m or 50m."),
     env_steps: int = typer.Option(100_000, "--env-steps", help="dreamerv3: env steps to train for (in total, with --resume)."),
     num_envs: int = typer.Option(1, "--num-envs", help="dreamerv3: envs collecting in parallel."),

@@ -99,7 +99,7 @@ def test_without_noise_executed_equals_labels_and_phases_follow_the_grasp(cache)
 def test_noise_defaults_per_expert():
     assert noise_spec("scripted", 4) == NoiseSpec(0.2, (0, 1, 2))
     assert noise_spec("scripted", 5).dims == (0, 1, 2)  # v1: not the wrist turn, not the grip
-    assert noise_spec("scripted-driver", 2) == NoiseSpec(0.2, (0,))
+    assert noise_spec("scripted-driver", 2) == NoiseSpec(0.05, (0,))
     assert noise_spec("scripted-driver", 2, 0.3).sigma == 0.3
 
 

@@ -34,7 +34,7 @@ import torch
 
 from pvmbench.agents.bc.inputs import make_inputs
 from pvmbench.agents.bc.policy import BCPolicy
-from pvmbench.agents.bc.recipes import IMAGE_SIZE, MODE_RECIPES
+from pvmbench.agents.bc.recipes import ENV_RECIPES, IMAGE_SIZE, MODE_RECIPES
 from pvmbench.agents.bc.schedule import warmup_cosine
 from pvmbench.agents.bc.train import BCConfig, sample_positions, train_step
 from pvmbench.agents.encoders import build_encoder, param_groups
@@ -67,7 +67,7 @@ def test_bc_steps_per_second(benchmark, config, batch):
     policy = BCPolicy(encoder, ACTION_DIM, cfg.hidden, STATE_DIM)
     policy.state_norm.fit(train["state"])
     start = time.perf_counter()
-    inputs = make_inputs(encoder, images, images[:0], cfg.aug_pad, recipe.aug_copies,
+    inputs = make_inputs(encoder, images, images[:0], ENV_RECIPES["scripted"].aug_pad, recipe.aug_copies,
                          torch.Generator().manual_seed(cfg.seed), progress=False)
     cache_rate = recipe.aug_copies * frames / (time.perf_counter() - start) if cached else None
     optimizer = torch.optim.AdamW(param_groups(encoder, policy.head_parameters(), cfg.lr, cfg.pretrained_lr),

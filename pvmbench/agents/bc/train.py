@@ -33,7 +33,6 @@ import torch
 from tqdm import tqdm
 
 from pvmbench.agents.bc import recipes
-from pvmbench.agents.bc.augment import DEFAULT_PAD
 from pvmbench.agents.bc.dagger import dagger_seeds, on_policy_frames, round_steps
 from pvmbench.agents.bc.dart import noise_spec
 from pvmbench.agents.bc.demos import collect, demo_stats
@@ -68,13 +67,13 @@ class BCConfig:
     hidden: int = 256
     device: str = "cpu"
     demo_noise: float | None = None  # DART sigma; None: the expert's measured default (dart.py)
-    aug_pad: int = DEFAULT_PAD  # DrQ shift in pixels; 0 turns augmentation off
+    aug_pad: int | None = None  # DrQ shift in pixels; 0 turns augmentation off; None: the env's default
     aug_copies: int | None = None  # frozen/partial: shifted copies cached per frame
     use_state: bool = True  # join the env's `state` vector, if it has one
     val_fraction: float = 0.1  # of the demo episodes, held out
     eval_every: int | None = None  # steps between held-out loss + rollouts; 0: only at the end
     eval_episodes: int | None = None  # rollout episodes per round; 0: no rollouts
-    dagger_rounds: int = 0  # DAgger rounds during training (dagger.py); 0: demonstrations only
+    dagger_rounds: int | None = None  # DAgger rounds during training (dagger.py); 0: demos only; None: the env's
     dagger_episodes: int | None = None  # policy episodes per round; None: the env's default (recipes)
 
 
@@ -82,13 +81,18 @@ def resolve(cfg: BCConfig, expert: str) -> BCConfig:
     """cfg with every None default filled in for its mode and env, after checking the given values."""
     mode = recipes.MODE_RECIPES.get(cfg.mode, recipes.MODE_RECIPES["full"])
     env = recipes.ENV_RECIPES.get(expert, recipes.OTHER_ENV)
-    steps = mode.steps if cfg.steps is None else cfg.steps
+    steps = mode.steps * env.steps_factor if cfg.steps is None else cfg.steps
+    aug_pad = env.aug_pad if cfg.aug_pad is None else cfg.aug_pad
+    # Without a shift every cached copy of a frame would be the same: one is enough.
+    copies = mode.aug_copies if aug_pad else min(mode.aug_copies, 1)
     filled = dataclasses.replace(
         cfg, steps=steps, demos=env.demos if cfg.demos is None else cfg.demos,
         batch=mode.batch if cfg.batch is None else cfg.batch,
-        aug_copies=mode.aug_copies if cfg.aug_copies is None else cfg.aug_copies,
+        aug_copies=copies if cfg.aug_copies is None else cfg.aug_copies,
         eval_episodes=env.eval_episodes if cfg.eval_episodes is None else cfg.eval_episodes,
         dagger_episodes=env.dagger_episodes if cfg.dagger_episodes is None else cfg.dagger_episodes,
+        dagger_rounds=env.dagger_rounds if cfg.dagger_rounds is None else cfg.dagger_rounds,
+        aug_pad=aug_pad,
         eval_every=math.ceil(_positive(steps) / recipes.EVAL_ROUNDS) if cfg.eval_every is None else cfg.eval_every)
     check(filled)
     return filled
