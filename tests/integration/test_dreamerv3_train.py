@@ -103,18 +103,20 @@ def test_same_seed_gives_identical_weights_and_actions(tmp_path):
     assert all(torch.equal(a["state_dict"][k], b["state_dict"][k]) for k in a["state_dict"])
 
     contract = env_contract(ENV, {"image_size": 64})
-    frames = np.random.default_rng(0).integers(0, 256, (2, 3, 64, 64, 3), dtype=np.uint8)  # 2 steps x 3 slots
+    rng = np.random.default_rng(0)
+    frames = rng.integers(0, 256, (2, 3, 64, 64, 3), dtype=np.uint8)  # 2 steps x 3 slots
+    speeds = rng.uniform(0, 30, (2, 3, 1)).astype(np.float32)  # Highway-v1's `state`, the speedometer
     actions, agents = [], []
     for checkpoint in (a, b):
         agent = get_agent_factory("dreamerv3")(checkpoint, contract.observation_space, contract.action_space, 3)
         agent.reset(np.ones(3, bool))
-        actions.append([agent.act({"image": step}) for step in frames])
+        actions.append([agent.act({"image": step, "state": speed}) for step, speed in zip(frames, speeds)])
         agents.append(agent)
     assert np.array_equal(actions[0], actions[1])
     assert np.all(np.abs(actions[0]) <= 1.0) and actions[0][0].shape == (3, 2)
     # Slot 0 starts a new episode: its latent restarts from zero, the others carry their history on.
     agents[0].reset(np.array([True, False, False]))
-    again = agents[0].act({"image": frames[0]})
+    again = agents[0].act({"image": frames[0], "state": speeds[0]})
     assert np.array_equal(again[0], actions[0][0][0])
     assert not np.array_equal(again[1:], actions[0][0][1:])
 
