@@ -114,3 +114,17 @@ def test_episodes_are_added_until_every_id_object_was_a_target():
     assert len(chosen) == 8 + 5 and all(draws[ep] in "defgh" for ep in chosen[8:])
     # Fewer episodes than objects (a smoke run): nothing is added.
     assert list(demos._episode_indices(2, list("abcdefgh"), [], draws.__getitem__)) == [0, 1]
+
+
+def test_a_level_other_than_the_training_level_draws_its_own_scenarios(cache):
+    """`--level hard`: the demos are that level's episodes (its seeds and its shift), cached apart from id's."""
+    at_id = _collect(episodes=1)
+    at_hard = demos.collect(ENV, 1, 0, 64, noise=NOISE, max_steps=STEPS, progress=False, level="hard")
+    assert len(list(cache.glob("*.npz"))) == 2
+    assert not np.array_equal(at_id["images"][0], at_hard["images"][0])
+    env = gym.make(ENV, shift="hard", image_size=64, privileged=True)
+    try:
+        obs, _ = env.reset(seed=episode_seed(0, "demo-hard", 0))
+        np.testing.assert_array_equal(at_hard["images"][0], obs["image"])
+    finally:
+        env.close()

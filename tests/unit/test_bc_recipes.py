@@ -35,3 +35,11 @@ def test_given_values_win_over_the_env_defaults():
 def test_bad_values_name_their_flag(field, value):
     with pytest.raises(UserError, match=f"--{field.replace('_', '-')}"):
         resolve(BCConfig(**{field: value}), "scripted-driver")
+
+
+def test_the_data_level_is_the_envs_training_level_unless_a_flag_names_another():
+    levels = ("id", "easy", "hard", "train")
+    assert resolve(BCConfig(), "scripted", "id", levels).level == "id"
+    assert resolve(BCConfig(level="easy"), "scripted", "id", levels).level == "easy"
+    with pytest.raises(UserError, match="--level 'night': accepted: one of the env's levels: id, easy, hard, train"):
+        resolve(BCConfig(level="night"), "scripted", "id", levels)

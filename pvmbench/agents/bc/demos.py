@@ -54,8 +54,9 @@ def cache_path(env_id: str, level: str, episodes: int, seed: int, image_size: in
 
 
 def collect(env_id: str, episodes: int, seed: int, image_size: int, noise: NoiseSpec | None = None,
-            max_steps: int | None = None, progress: bool = True) -> dict[str, np.ndarray]:
-    """The demo set as arrays (see the module docstring), from the cache if it is there.
+            max_steps: int | None = None, progress: bool = True, level: str | None = None) -> dict[str, np.ndarray]:
+    """The demo set as arrays (see the module docstring), from the cache if it is there. `level`: the shift
+    level the episodes are drawn from; None: the env's training level.
 
     Frames: images uint8 (N, S, S, 3), actions float32 (N, A) (clean labels), executed float32 (N, A),
     episode int32 (N,), phase int8 (N,), grasped and at_goal bool (N,), state float32 (N, D) if the env
@@ -66,12 +67,12 @@ def collect(env_id: str, episodes: int, seed: int, image_size: int, noise: Noise
 
     contract = env_contract(env_id)  # the env names its expert and training level
     noise = noise or NoiseSpec(0.0, ())
-    level = contract.train_level
+    level = level or contract.train_level
     path = cache_path(env_id, level, episodes, seed, image_size, noise, max_steps)
     if path.exists():
         with np.load(path) as data:
             return {k: data[k] for k in data.files}
-    data = _record(env_id, contract, episodes, seed, image_size, noise, max_steps, progress)
+    data = _record(env_id, contract, level, episodes, seed, image_size, noise, max_steps, progress)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp.npz")
     np.savez_compressed(tmp, **data)
@@ -79,7 +80,7 @@ def collect(env_id: str, episodes: int, seed: int, image_size: int, noise: Noise
     return data
 
 
-def _record(env_id: str, contract, episodes: int, seed: int, image_size: int, noise: NoiseSpec,
+def _record(env_id: str, contract, level: str, episodes: int, seed: int, image_size: int, noise: NoiseSpec,
             max_steps: int | None, progress: bool) -> dict[str, np.ndarray]:
     # Imported here so that training from a cache builds no env and renders nothing (a GPU machine without GL).
     import gymnasium as gym
@@ -89,7 +90,6 @@ def _record(env_id: str, contract, episodes: int, seed: int, image_size: int, no
     from pvmbench.agents.registry import get_agent_factory
     from pvmbench.seeding import episode_seed
 
-    level = contract.train_level
     env = gym.make(env_id, shift=level, image_size=image_size, privileged=True)
     expert = get_agent_factory(contract.expert_agent)({}, env.observation_space, env.action_space, 1)
     frames: dict[str, list] = {k: [] for k in ("images", "state", "actions", "executed", "episode", "grasped", "at_goal")}

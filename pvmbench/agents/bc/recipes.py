@@ -61,6 +61,7 @@ class EnvRecipe:
     dagger_episodes: int = 20  # policy episodes per round
     aug_pad: int = DEFAULT_PAD  # DrQ shift in pixels; 0: none
     steps_factor: int = 1  # the mode's steps times this (DAgger's data arrives during training)
+    level: str | None = None  # the level demos, DAgger and rollouts draw from; None: the env's training level
 
 
 MODE_RECIPES = {

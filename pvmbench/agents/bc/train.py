@@ -75,10 +75,13 @@ class BCConfig:
     eval_episodes: int | None = None  # rollout episodes per round; 0: no rollouts
     dagger_rounds: int | None = None  # DAgger rounds during training (dagger.py); 0: demos only; None: the env's
     dagger_episodes: int | None = None  # policy episodes per round; None: the env's default (recipes)
+    level: str | None = None  # the shift level demos, DAgger and rollouts draw from; None: the env's default (recipes)
 
 
-def resolve(cfg: BCConfig, expert: str) -> BCConfig:
-    """cfg with every None default filled in for its mode and env, after checking the given values."""
+def resolve(cfg: BCConfig, expert: str, train_level: str = "id", levels: tuple[str, ...] | None = None) -> BCConfig:
+    """cfg with every None default filled in for its mode and env, after checking the given values.
+    `train_level` is the env's own training level (its contract), used where neither cfg nor the recipe
+    names one; `levels`, the suite's levels, are what --level accepts."""
     mode = recipes.MODE_RECIPES.get(cfg.mode, recipes.MODE_RECIPES["full"])
     env = recipes.ENV_RECIPES.get(expert, recipes.OTHER_ENV)
     steps = mode.steps * env.steps_factor if cfg.steps is None else cfg.steps
@@ -92,9 +95,11 @@ def resolve(cfg: BCConfig, expert: str) -> BCConfig:
         eval_episodes=env.eval_episodes if cfg.eval_episodes is None else cfg.eval_episodes,
         dagger_episodes=env.dagger_episodes if cfg.dagger_episodes is None else cfg.dagger_episodes,
         dagger_rounds=env.dagger_rounds if cfg.dagger_rounds is None else cfg.dagger_rounds,
-        aug_pad=aug_pad,
+        aug_pad=aug_pad, level=cfg.level or env.level or train_level,
         eval_every=math.ceil(_positive(steps) / recipes.EVAL_ROUNDS) if cfg.eval_every is None else cfg.eval_every)
     check(filled)
+    if levels is not None and filled.level not in levels:
+        raise UserError(f"--level {filled.level!r}: accepted: one of the env's levels: {', '.join(levels)}")
     return filled
 
 
@@ -128,7 +133,7 @@ def train_bc(cfg: BCConfig, out: pathlib.Path, progress: bool = True) -> dict:
     device = _device(cfg.device)
     pathlib.Path(out).parent.mkdir(parents=True, exist_ok=True)  # not found out only after training
     contract = env_contract(cfg.env)
-    cfg = resolve(cfg, contract.expert_agent)
+    cfg = resolve(cfg, contract.expert_agent, contract.train_level, tuple(contract.suite.levels))
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     generator = torch.Generator().manual_seed(cfg.seed)  # augmentation draws, on the CPU wherever training runs
@@ -136,7 +141,7 @@ def train_bc(cfg: BCConfig, out: pathlib.Path, progress: bool = True) -> dict:
     action_dim = int(contract.action_space.shape[0])
     noise = noise_spec(contract.expert_agent, action_dim, cfg.demo_noise)
     started = time.perf_counter()
-    data = collect(cfg.env, cfg.demos, cfg.demo_seed, cfg.image_size, noise=noise, progress=progress)
+    data = collect(cfg.env, cfg.demos, cfg.demo_seed, cfg.image_size, noise=noise, progress=progress, level=cfg.level)
     stats = demo_stats(data)
     if progress:
         tqdm.write(f"demos: {stats['episodes']} episodes, {stats['frames']} frames, expert success "
@@ -160,7 +165,7 @@ def train_bc(cfg: BCConfig, out: pathlib.Path, progress: bool = True) -> dict:
                                   weight_decay=1e-4)
     scheduler = warmup_cosine(optimizer, cfg.steps)
     label = f"{encoder_label(cfg.encoder)}/{cfg.mode}"
-    rollouts = (Rollouts(cfg.env, contract.train_level, cfg.image_size, cfg.eval_episodes, cfg.seed,
+    rollouts = (Rollouts(cfg.env, cfg.level, cfg.image_size, cfg.eval_episodes, cfg.seed,
                          contract.score_bounds, use_state) if cfg.eval_episodes else None)
     losses: list[float] = []
     history: list[dict] = []
@@ -176,8 +181,8 @@ def train_bc(cfg: BCConfig, out: pathlib.Path, progress: bool = True) -> dict:
             bar.set_postfix_str(f"loss {np.mean(losses[-50:]):.4f} lr {scheduler.get_last_lr()[-1]:.1e}",
                                 refresh=False)
             if step in dagger_at:
-                new = on_policy_frames(policy, device, cfg.env, contract.train_level, cfg.image_size,
-                                       dagger_seeds(cfg.demo_seed, contract.train_level, len(dagger_log),
+                new = on_policy_frames(policy, device, cfg.env, cfg.level, cfg.image_size,
+                                       dagger_seeds(cfg.demo_seed, cfg.level, len(dagger_log),
                                                     cfg.dagger_episodes), contract.expert_agent, use_state, progress)
                 train = _appended(train, new, device, use_state)
                 inputs.extend(torch.as_tensor(new["images"], device=device))
@@ -191,7 +196,7 @@ def train_bc(cfg: BCConfig, out: pathlib.Path, progress: bool = True) -> dict:
                 record = _evaluate(policy, inputs, val, names, rollouts, device, step, float(np.mean(losses[-50:])))
                 history.append(record)
                 if progress:
-                    tqdm.write(_describe(record, cfg.steps, contract.train_level), file=sys.stderr)
+                    tqdm.write(_describe(record, cfg.steps, cfg.level), file=sys.stderr)
     finally:
         bar.close()
         if rollouts is not None:
@@ -210,7 +215,7 @@ def train_bc(cfg: BCConfig, out: pathlib.Path, progress: bool = True) -> dict:
     if use_state:
         config.update(state_dim=int(policy.state_dim), state_key="state")
     meta = {"label": label, "algo": "bc", "demos": cfg.demos, "frames": stats["frames"], "steps": cfg.steps,
-            "batch": cfg.batch, "seed": cfg.seed, "demo_seed": cfg.demo_seed, "device": device.type,
+            "batch": cfg.batch, "seed": cfg.seed, "demo_seed": cfg.demo_seed, "level": cfg.level, "device": device.type,
             "final_loss": final["train_loss"], "lr": cfg.lr, "pretrained_lr": cfg.pretrained_lr,
             "schedule": {"kind": "linear warm-up, cosine to 0", "warmup_steps": warmup_steps(cfg.steps)},
             "demo_noise": noise.describe(), "augmentation": inputs.describe(), "uses_state": use_state,
