@@ -46,32 +46,40 @@ class FreshShiftImages:
         return {"kind": self.kind, "pad": self.pad}
 
 
-class CachedFeatures:
-    kind = "cached shifted copies (features)"
+class _CachedFrozen:
+    """Shifted copies of what a frozen function makes of each frame, computed once; `tail` is what trains."""
+    kind = ""
 
-    def __init__(self, encoder: Encoder, train_images: torch.Tensor, val_images: torch.Tensor, pad: int,
-                 copies: int, generator: torch.Generator, progress: bool):
-        encoder.eval()
-        self.frozen = encoder
-        self.train = cache_frozen(encoder, train_images, copies, pad, generator, CACHE_BATCH, progress,
-                                  "frozen features")
-        self.val = _held_out(encoder, val_images, progress, "held-out features")
+    def __init__(self, frozen, tail, train_images: torch.Tensor, val_images: torch.Tensor, pad: int, copies: int,
+                 generator: torch.Generator, progress: bool, what: str):
+        self.frozen, self.tail = frozen, tail
+        self.train = cache_frozen(frozen, train_images, copies, pad, generator, CACHE_BATCH, progress, f"frozen {what}")
+        self.val = _held_out(frozen, val_images, progress, f"held-out {what}")
         self.pad, self.generator, self.progress = pad, generator, progress
 
     def extend(self, images: torch.Tensor) -> None:
         self.train = _appended(self.train, self.frozen, images, self.pad, self.generator, self.progress)
 
     def train_features(self, positions: torch.Tensor) -> torch.Tensor:
-        return self.train.sample(positions, self.generator)
+        return self.tail(self.train.sample(positions, self.generator))
 
     def val_features(self, positions: torch.Tensor) -> torch.Tensor:
-        return self.val.values[0, positions.to(self.val.values.device)]
+        return self.tail(self.val.values[0, positions.to(self.val.values.device)])
 
     def describe(self) -> dict:
         return {"kind": self.kind, "pad": self.pad, "copies": self.train.copies}
 
 
-class CachedTrunk:
+class CachedFeatures(_CachedFrozen):
+    kind = "cached shifted copies (features)"
+
+    def __init__(self, encoder: Encoder, train_images: torch.Tensor, val_images: torch.Tensor, pad: int,
+                 copies: int, generator: torch.Generator, progress: bool):
+        encoder.eval()
+        super().__init__(encoder, _identity, train_images, val_images, pad, copies, generator, progress, "features")
+
+
+class CachedTrunk(_CachedFrozen):
     kind = "cached shifted copies (frozen trunk)"
 
     def __init__(self, encoder: Encoder, split, train_images: torch.Tensor, val_images: torch.Tensor, pad: int,
@@ -82,22 +90,11 @@ class CachedTrunk:
         def trunk(frames: torch.Tensor) -> torch.Tensor:
             return split.trunk(encoder.preprocess(frames))
 
-        self.frozen = trunk
-        self.train = cache_frozen(trunk, train_images, copies, pad, generator, CACHE_BATCH, progress, "frozen trunk")
-        self.val = _held_out(trunk, val_images, progress, "held-out trunk")
-        self.pad, self.generator, self.progress = pad, generator, progress
+        super().__init__(trunk, split.tail, train_images, val_images, pad, copies, generator, progress, "trunk")
 
-    def extend(self, images: torch.Tensor) -> None:
-        self.train = _appended(self.train, self.frozen, images, self.pad, self.generator, self.progress)
 
-    def train_features(self, positions: torch.Tensor) -> torch.Tensor:
-        return self.split.tail(self.train.sample(positions, self.generator))
-
-    def val_features(self, positions: torch.Tensor) -> torch.Tensor:
-        return self.split.tail(self.val.values[0, positions.to(self.val.values.device)])
-
-    def describe(self) -> dict:
-        return {"kind": self.kind, "pad": self.pad, "copies": self.train.copies}
+def _identity(features: torch.Tensor) -> torch.Tensor:
+    return features
 
 
 def _appended(cache: AugmentedCache, frozen, images: torch.Tensor, pad: int, generator: torch.Generator,
