@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from pvmbench.envs.driving.contact import CONTACT_MARGIN, collisions_physical
 from pvmbench.envs.driving.rules import COLLISION_TICKS, TerminationMonitor
@@ -42,3 +43,17 @@ def test_side_contact_deflects_the_ego_car():
     assert ego.y < -CONTACT_MARGIN and ego.heading == 0.025  # pushed out beyond the margin, heading damped
     _, touching = collisions_physical(ego, traffic, rail_y=10.0)
     assert not touching  # a glancing touch ends unless the driver keeps steering into it
+
+
+def test_the_guard_rail_holds_the_car_on_the_road_and_counts_as_contact():
+    """Both physics versions share the rail: a car past it is put back inside, turned towards the road's
+    axis and slowed, and the contact has at least one car mass times 1 m/s of intensity."""
+    from pvmbench.envs.driving.traffic import CAR_MASS, CAR_WIDTH
+
+    ego = Ego(x=0.0, y=9.5, heading=0.2, speed=20.0)
+    intensity, touching = collisions_physical(ego, _one_car(x=500.0, y=0.0, v=0.0), rail_y=10.0)
+    assert touching and intensity == pytest.approx(CAR_MASS * 20.0 * np.sin(0.2))
+    assert ego.y == pytest.approx(10.0 - CAR_WIDTH / 2) and ego.heading == pytest.approx(0.1)
+    assert ego.speed == pytest.approx(18.0)
+    inside = Ego(x=0.0, y=0.0, heading=0.0, speed=20.0)
+    assert collisions_physical(inside, _one_car(x=500.0, y=0.0, v=0.0), rail_y=10.0) == (0.0, False)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pvmbench.envs.driving.traffic import CAR_LENGTH, CAR_MASS, CAR_WIDTH, Ego, Traffic, _overlap
+from pvmbench.envs.driving.traffic import CAR_LENGTH, CAR_MASS, CAR_WIDTH, Ego, Traffic, _overlap, guard_rail
 
 # Contact counts within this distance: a car held against another at rest is touching, not separated
 # by floating-point dust.
@@ -23,15 +23,9 @@ CONTACT_MARGIN = 0.05  # m
 def collisions_physical(ego: Ego, traffic: Traffic, rail_y: float) -> tuple[float, bool]:
     """Collision intensity this tick (N*s, mass times closing speed) and whether the ego car touches a car
     or a guard rail; resolves the contact on the ego car only."""
-    intensity, touching = 0.0, False
     corners = ego.corners()
-    if np.abs(corners[:, 1]).max() > rail_y:
-        touching = True
-        lateral_speed = abs(ego.speed * np.sin(ego.heading))
-        intensity += CAR_MASS * max(lateral_speed, 1.0)
-        ego.y = float(np.clip(ego.y, -rail_y + CAR_WIDTH / 2, rail_y - CAR_WIDTH / 2))
-        ego.heading *= 0.5
-        ego.speed *= 0.9
+    intensity = guard_rail(ego, corners, rail_y)
+    touching = intensity > 0
     dx, dy = traffic.x - ego.x, traffic.y - ego.y
     reach = CAR_LENGTH + 2 * CONTACT_MARGIN
     for i in np.flatnonzero((np.abs(dx) < reach) & (np.abs(dy) < CAR_WIDTH + 2 * CONTACT_MARGIN)):
