@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from pvmbench.agents.bc.labelled import FRAME_KEYS, labelled_episode
 from pvmbench.agents.bc.phases import frame_phases
 from pvmbench.seeding import episode_seed
 
@@ -45,39 +46,34 @@ def on_policy_frames(policy, device: torch.device, env_id: str, level: str, imag
     expert = get_agent_factory(expert_name)({}, env.observation_space, env.action_space, 1)
     was_training = policy.training
     policy.eval()
-    images, states, labels, executed, grasped, at_goal, returns, successes = [], [], [], [], [], [], [], []
+    frames: dict[str, list] = {k: [] for k in FRAME_KEYS}
+    returns, successes = [], []
+    keys = ("image", "state") if use_state else ("image",)
+
+    def the_policys(label: np.ndarray, batched: dict) -> np.ndarray:
+        return policy.act({k: batched[k] for k in keys}, device)[0]
+
     bar = tqdm(total=len(seeds), desc="dagger", unit="ep", dynamic_ncols=True, disable=not progress)
     try:
         for seed in seeds:
             obs, info = env.reset(seed=seed)
-            expert.reset(np.array([True]))
-            done, total = False, 0.0
-            while not done:
-                batched = {k: v[None] for k, v in obs.items()}
-                label = expert.act(batched)[0].astype(np.float32)
-                action = policy.act({k: v for k, v in batched.items() if k == "image" or (k == "state" and use_state)},
-                                    device)[0]
-                images.append(obs["image"])
-                if use_state:
-                    states.append(obs["state"])
-                labels.append(label)
-                executed.append(action)
-                grasped.append(bool(info.get("is_grasped", False)))
-                at_goal.append(bool(info.get("is_success", False)))
-                obs, reward, terminated, truncated, info = env.step(action)
-                done, total = terminated or truncated, total + float(reward)
+            episode, total, success = labelled_episode(env, expert, obs, info, the_policys)
+            for k in FRAME_KEYS:
+                frames[k] += episode[k]
             returns.append(total)
-            successes.append(bool(info.get("is_success", False)))
+            successes.append(success)
             bar.update(1)
-            bar.set_postfix_str(f"{len(labels)} frames, policy success {np.mean(successes):.0%}", refresh=False)
+            bar.set_postfix_str(f"{len(frames['actions'])} frames, policy success {np.mean(successes):.0%}",
+                                refresh=False)
     finally:
         bar.close()
         env.close()
         policy.train(was_training)
-    labels_array = np.stack(labels).astype(np.float32)
-    out = {"images": np.stack(images), "actions": labels_array, "executed": np.stack(executed).astype(np.float32),
-           "phase": frame_phases(expert_name, labels_array, np.asarray(grasped), np.asarray(at_goal)),
+    labels = np.stack(frames["actions"]).astype(np.float32)
+    out = {"images": np.stack(frames["images"]), "actions": labels,
+           "executed": np.stack(frames["executed"]).astype(np.float32),
+           "phase": frame_phases(expert_name, labels, np.asarray(frames["grasped"]), np.asarray(frames["at_goal"])),
            "episode_return": np.asarray(returns, np.float32), "episode_success": np.asarray(successes, bool)}
     if use_state:
-        out["state"] = np.stack(states).astype(np.float32)
+        out["state"] = np.stack(frames["state"]).astype(np.float32)
     return out

@@ -22,6 +22,7 @@ import pathlib
 import numpy as np
 
 from pvmbench.agents.bc.dart import NoiseSpec, executed_action, noise_rng
+from pvmbench.agents.bc.labelled import FRAME_KEYS, labelled_episode
 from pvmbench.agents.bc.phases import frame_phases, phase_names
 
 FORMAT = "bc-demos-v2"  # v1 (no labels/executed split, no state) files are never read as v2
@@ -92,31 +93,21 @@ def _record(env_id: str, contract, level: str, episodes: int, seed: int, image_s
 
     env = gym.make(env_id, shift=level, image_size=image_size, privileged=True)
     expert = get_agent_factory(contract.expert_agent)({}, env.observation_space, env.action_space, 1)
-    frames: dict[str, list] = {k: [] for k in ("images", "state", "actions", "executed", "episode", "grasped", "at_goal")}
+    frames: dict[str, list] = {k: [] for k in (*FRAME_KEYS, "episode")}
     returns, successes, targets = [], [], []
 
     def record_episode(ep: int) -> None:
         """Episode `ep` of the demo stream: its seed and its noise both come from (seed, level, ep)."""
         obs, info = env.reset(seed=episode_seed(seed, f"demo-{level}", ep))
         targets.append(_target(info.get("scenario", {})))
-        expert.reset(np.array([True]))
         rng = noise_rng(seed, level, ep)
-        done, steps, total = False, 0, 0.0
-        while not done and (max_steps is None or steps < max_steps):
-            label = expert.act({k: v[None] for k, v in obs.items()})[0].astype(np.float32)
-            action = executed_action(label, noise, rng)
-            frames["images"].append(obs["image"])
-            if "state" in obs:
-                frames["state"].append(obs["state"])
-            frames["actions"].append(label)
-            frames["executed"].append(action)
-            frames["episode"].append(ep)
-            frames["grasped"].append(bool(info.get("is_grasped", False)))
-            frames["at_goal"].append(bool(info.get("is_success", False)))
-            obs, reward, terminated, truncated, info = env.step(action)
-            done, steps, total = terminated or truncated, steps + 1, total + float(reward)
+        episode, total, success = labelled_episode(env, expert, obs, info,
+                                                    lambda label, _: executed_action(label, noise, rng), max_steps)
+        for k in FRAME_KEYS:
+            frames[k] += episode[k]
+        frames["episode"] += [ep] * len(episode["actions"])
         returns.append(total)
-        successes.append(bool(info.get("is_success", False)))
+        successes.append(success)
 
     shift = getattr(env.unwrapped, "shift", None)
     pool = getattr(shift, "splits", {}).get("id", [])  # the ID objects, where the env draws from a pool
