@@ -38,14 +38,34 @@ def _results(sha: str) -> list[str]:
     return out
 
 
+def _data_flags(meta: dict) -> list[str]:
+    """The flags that fix a checkpoint's data, spelled out so that its command still trains it after the
+    CLI's per-env defaults move (older checkpoints lack some of these meta fields)."""
+    flags = [f"--demos {meta['demos']}", f"--demo-seed {meta['demo_seed']}"]
+    if meta.get("level"):
+        flags.append(f"--level {meta['level']}")
+    if "demo_noise" in meta:
+        flags.append(f"--demo-noise {meta['demo_noise']['sigma']:g}")
+    if "pad" in meta.get("augmentation", {}):
+        flags.append(f"--aug-pad {meta['augmentation']['pad']}")
+    dagger = meta.get("dagger")
+    if dagger is not None:
+        flags.append(f"--dagger-rounds {dagger['rounds']}")
+        if dagger["rounds"]:
+            flags.append(f"--dagger-episodes {dagger['episodes_per_round']}")
+    return flags
+
+
 def entry(path: pathlib.Path) -> dict:
     checkpoint = load_checkpoint(path)
     meta, config, env = checkpoint["meta"], checkpoint["config"], checkpoint["env"]
     sha = checkpoint_sha256(path)
     size = config.get("env_kwargs", {}).get("image_size")
-    command = (f"pvmbench train --algo bc --env {env} --encoder {config['encoder']} --mode {config['mode']} "
-               f"--image-size {size} --steps {meta['steps']} --seed {meta['seed']} --device {meta.get('device', 'cpu')} "
-               f"--out checkpoints/{path.name}")
+    command = " ".join(["pvmbench train --algo bc", f"--env {env}", f"--encoder {config['encoder']}",
+                        f"--mode {config['mode']}", f"--image-size {size}", *_data_flags(meta),
+                        f"--steps {meta['steps']}", *([f"--batch {meta['batch']}"] if "batch" in meta else []),
+                        f"--seed {meta['seed']}",
+                        f"--device {meta.get('device', 'cpu')}", f"--out checkpoints/{path.name}"])
     return {"file": f"checkpoints/{path.name}", "in_repo": _tracked(path), "env": env, "label": meta["label"],
             "seed": meta["seed"], "demo_seed": meta["demo_seed"], "demos": meta["demos"], "frames": meta["frames"],
             "steps": meta["steps"], "final_loss": round(meta["final_loss"], 5),

@@ -79,3 +79,21 @@ def test_checkpoint_manifest_matches_the_committed_checkpoints_and_rows():
             rows = pd.read_parquet(ROOT / result, columns=["checkpoint_sha256", "agent_label"])
             assert set(rows["checkpoint_sha256"]) == {entry["sha256"]}, result
             assert set(rows["agent_label"]) == {entry["label"]}, result
+
+
+def test_every_manifest_train_command_names_only_options_pvmbench_train_accepts():
+    """A researcher copies a checkpoint's train_command: each of its flags must still be one of the CLI's."""
+    import json
+
+    import typer.main
+
+    from pvmbench.cli import app
+
+    command = typer.main.get_command(app).commands["train"]
+    accepted = {opt for param in command.params for opt in (*param.opts, *param.secondary_opts)}
+    manifest = json.loads((ROOT / "checkpoints" / "MANIFEST.json").read_text())
+    for entry in manifest["checkpoints"]:
+        words = entry["train_command"].split()
+        assert words[:2] == ["pvmbench", "train"], entry["file"]
+        flags = {w for w in words if w.startswith("--")}
+        assert flags <= accepted, f"{entry['file']}: {sorted(flags - accepted)} are not options of pvmbench train"
