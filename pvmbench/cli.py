@@ -142,7 +142,7 @@ def train_command(
                                "has one, to the image features."),
     dagger_rounds: int = typer.Option(None, "--dagger-rounds", help="bc: DAgger rounds during training: the policy "
                                       "drives, the expert labels where it went, the frames join the training set "
-                                      "(default table-top 0, driving 6)."),
+                                      "(default table-top 0, driving 10)."),
     dagger_episodes: int = typer.Option(None, "--dagger-episodes", help="bc: policy episodes per DAgger round "
                                         "(default table-top 60, driving 30)."),
     level: str = typer.Option(None, "--level", help="bc: the shift level demos, DAgger rounds and training rollouts "
@@ -281,7 +281,7 @@ def plot_command(
     for item in gallery or []:
         env_id, _, png = item.partition("=")
         if not env_id or not png:
-            raise UserError(f"--gallery {item!r}: accepted: ENV_ID=PATH.png, e.g. pvmbench/TableTopPick-v0=gallery.png")
+            raise UserError(f"--gallery {item!r}: accepted: ENV_ID=PATH.png, e.g. pvmbench/TableTopPick-v1=gallery.png")
         galleries[env_id] = pathlib.Path(png)
     for path in write_figures(load_results(results), out, galleries):
         typer.echo(f"wrote {path}")

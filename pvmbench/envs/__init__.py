@@ -14,7 +14,7 @@ TABLETOP_V1_ID = "pvmbench/TableTopPick-v1"  # + `state`, wrist yaw, tabletop-v2
 HIGHWAY_ID = "pvmbench/Highway-v0"
 HIGHWAY_V1_ID = "pvmbench/Highway-v1"  # physical contact, stalled cars, driving-v2 suite (envs/driving/env_v1.py)
 CARLA_HIGHWAY_ID = "pvmbench/CarlaHighway-v0"
-DEFAULT_ENV = TABLETOP_ID
+DEFAULT_ENV = TABLETOP_V1_ID  # what `pvmbench train`, `shifts list` and a bare agent name run on
 
 
 def register_envs() -> None:

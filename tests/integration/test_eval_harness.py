@@ -54,7 +54,7 @@ def test_ray_executor_gives_the_same_rows(tmp_path):
 def test_rows_carry_the_design_columns_and_a_manifest(tmp_path):
     rows = evaluate(tmp_path, "cols", agent="scripted", shift="id", episodes=2)
     assert list(rows.columns) == list(COLUMNS)
-    assert rows["suite"].iloc[0] == "tabletop-v1" and len(rows["suite_hash"].iloc[0]) == 16
+    assert rows["suite"].iloc[0] == "tabletop-v2" and len(rows["suite_hash"].iloc[0]) == 16
     scenario = json.loads(rows["scenario"].iloc[0])
     assert scenario["seed"] == rows["episode_seed"].iloc[0]
     manifest = json.loads((tmp_path / "cols.manifest.json").read_text())

@@ -9,9 +9,11 @@ from pvmbench.agents.bc.train import BCConfig, resolve
 from pvmbench.errors import UserError
 
 
-def test_driving_defaults_are_dagger_without_shifts_and_twice_the_steps():
-    cfg = resolve(BCConfig(env="pvmbench/Highway-v1"), "scripted-driver")
-    assert (cfg.demos, cfg.aug_pad, cfg.dagger_rounds, cfg.dagger_episodes, cfg.steps) == (100, 0, 6, 30, 6000)
+def test_driving_defaults_are_dagger_at_id_without_shifts_and_more_steps():
+    cfg = resolve(BCConfig(env="pvmbench/Highway-v1"), "scripted-driver", "train")
+    assert (cfg.demos, cfg.aug_pad, cfg.dagger_rounds, cfg.dagger_episodes, cfg.steps) == (100, 0, 10, 30, 10000)
+    assert cfg.level == "id"  # not the env's `train` weather: the clone is scored at clear noon
+    assert resolve(BCConfig(mode="partial"), "scripted-driver", "train").steps == 5000
     assert noise_spec("scripted-driver", 2).sigma == 0.05
 
 

@@ -60,7 +60,7 @@ class EnvRecipe:
     dagger_rounds: int = 0  # DAgger rounds during training (dagger.py)
     dagger_episodes: int = 20  # policy episodes per round
     aug_pad: int = DEFAULT_PAD  # DrQ shift in pixels; 0: none
-    steps_factor: int = 1  # the mode's steps times this (DAgger's data arrives during training)
+    steps_factor: float = 1  # the mode's steps times this, rounded (DAgger's data arrives during training)
     level: str | None = None  # the level demos, DAgger and rollouts draw from; None: the env's training level
 
 
@@ -72,8 +72,9 @@ MODE_RECIPES = {
 }
 ENV_RECIPES = {  # keyed by the env's expert, which names the task family
     "scripted": EnvRecipe(demos=300, eval_episodes=10, dagger_episodes=60),
-    "scripted-driver": EnvRecipe(demos=100, eval_episodes=4, dagger_rounds=6, dagger_episodes=30, aug_pad=0,
-                                 steps_factor=2),
+    # scratch: 10,000 steps; data at id (clear noon), where the clone is scored: see the docstring.
+    "scripted-driver": EnvRecipe(demos=100, eval_episodes=4, dagger_rounds=10, dagger_episodes=30, aug_pad=0,
+                                 steps_factor=10 / 3, level="id"),
 }
 OTHER_ENV = EnvRecipe(demos=100, eval_episodes=5)
 EVAL_ROUNDS = 5  # default --eval-every: this many rounds of held-out loss and rollouts, the last at the end

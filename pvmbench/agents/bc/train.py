@@ -84,7 +84,7 @@ def resolve(cfg: BCConfig, expert: str, train_level: str = "id", levels: tuple[s
     names one; `levels`, the suite's levels, are what --level accepts."""
     mode = recipes.MODE_RECIPES.get(cfg.mode, recipes.MODE_RECIPES["full"])
     env = recipes.ENV_RECIPES.get(expert, recipes.OTHER_ENV)
-    steps = mode.steps * env.steps_factor if cfg.steps is None else cfg.steps
+    steps = round(mode.steps * env.steps_factor) if cfg.steps is None else cfg.steps
     aug_pad = env.aug_pad if cfg.aug_pad is None else cfg.aug_pad
     # Without a shift every cached copy of a frame would be the same: one is enough.
     copies = mode.aug_copies if aug_pad else min(mode.aug_copies, 1)
