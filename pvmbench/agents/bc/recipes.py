@@ -37,6 +37,11 @@ Driving (Highway-v1) differs in three measured ways (seed 0, cnn/scratch, 100 de
 - Less DART noise (dart.py, sigma 0.05): at 0.2 most steering labels are corrections of the injected
   noise (steer label variance 0.023 against 0.008), which buries the lane changes; DAgger supplies the
   recovery states instead.
+- Data at `id`, not at the env's `train` weather. Trained on `train` (rain and clouds in nearly every frame),
+  the clones scored a third less at `id` (clear noon, a corner of that range) than at `train`: 0.27-0.33
+  against 0.43-0.56 on the same traffic. With demos, DAgger and rollouts at `id`, 10 rounds and 10,000
+  steps, the clones' own DAgger episodes reached returns of 670-940 (30-60% success) by the last rounds,
+  against 370-700 at `train` with 6 rounds (BENCHMARKS.md, "fourth session").
 """
 
 from __future__ import annotations
