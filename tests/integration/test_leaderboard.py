@@ -159,8 +159,8 @@ def test_provenance_comes_from_manifests_and_tolerates_a_missing_one(results, tm
     provenance = provenance_from_manifests([results / "scripted.parquet", tmp_path / "orphan.parquet"])
     by_file = {pathlib.Path(p["file"]).name: p for p in provenance}
     scripted = by_file["scripted.parquet"]
-    assert scripted["entry"] == "scripted on pvmbench/TableTopPick-v0" and scripted["note"] == ""
-    assert scripted["mujoco"] not in ("", "-") and scripted["suite"].startswith("tabletop-v1@")
+    assert scripted["entry"] == "scripted on pvmbench/TableTopPick-v1" and scripted["note"] == ""
+    assert scripted["mujoco"] not in ("", "-") and scripted["suite"].startswith("tabletop-v2@")
     assert by_file["orphan.parquet"]["note"] == "no manifest"
     html = build_leaderboard([tmp_path / "orphan.parquet"], tmp_path / "out")["html"].read_text()
     assert "no manifest" in html
