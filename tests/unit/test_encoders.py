@@ -94,7 +94,8 @@ def tail_keys(enc):  # state_dict keys of the tensors of blocks()[-k:], matched 
 
 
 PRETRAINED = ["efficientnet-lite0", "dinov2", "clip"]
-SHAPES = [("cnn", {}, 256 * 4 * 4), ("efficientnet-lite0", {}, 1280), ("dinov2", {}, 16 * HIDDEN),
+SHAPES = [("cnn", {}, 256 * 4 * 4), ("efficientnet-lite0", {}, 1280),
+          ("efficientnet-lite0", {"features": "map"}, 320 * 7 * 7), ("dinov2", {}, 16 * HIDDEN),
           ("dinov2", {"tokens": "cls"}, HIDDEN), ("clip", {}, HIDDEN)]
 
 
@@ -148,6 +149,32 @@ def test_efficientnet_partial_trains_exactly_the_documented_blocks(tiny):
     enc.train()  # frozen BatchNorm layers stay in eval mode, the tail trains
     assert not enc.model._bn0.training and not enc.model._blocks[11].training
     assert enc.model._blocks[12].training and enc.model._bn1.training
+
+
+def test_efficientnet_map_is_the_last_blocks_output_in_place(tiny):
+    """features=map: the map the head conv would read, flattened channel-major, so each feature has a place."""
+    pool, mapped = make("efficientnet-lite0", "frozen", tiny), make("efficientnet-lite0", "frozen", tiny,
+                                                                     features="map")
+    seen = []
+    handle = pool.model._conv_head.register_forward_pre_hook(lambda m, args: seen.append(args[0]))
+    x = pool.preprocess(images(96))
+    with torch.no_grad():
+        pooled = pool.features(x)
+        fmap, flat = mapped.spatial_features(x)
+    handle.remove()
+    assert fmap.shape == (2, 320, 7, 7)
+    torch.testing.assert_close(fmap, seen[0])
+    torch.testing.assert_close(flat.view(2, 320, 7, 7)[:, :, 2, 5], seen[0][:, :, 2, 5])
+    assert pooled.shape == (2, 1280)  # the published layout is unchanged by the option
+    assert "features" not in pool.identity() and mapped.identity()["features"] == "map"
+    with pytest.raises(UserError, match="features='tokens': accepted: pool, map"):
+        make("efficientnet-lite0", "frozen", tiny, features="tokens")
+
+
+def test_efficientnet_map_partial_trains_the_last_four_blocks_and_no_head(tiny):
+    enc = make("efficientnet-lite0", "partial", tiny, features="map")
+    trainable = {n.split(".")[2] for n, p in enc.named_parameters() if p.requires_grad}
+    assert len(enc.blocks()) == 16 and trainable == {"12", "13", "14", "15"}
 
 
 EMBEDDINGS = {"cnn": {"stages.0.0.weight"}, "efficientnet-lite0": {"model._conv_stem.weight"},

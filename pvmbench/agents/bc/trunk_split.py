@@ -30,8 +30,9 @@ class TrunkSplit(Protocol):
 
 
 class EfficientNetLite0Split:
-    """EfficientNet-Lite0 (encoders/efficientnet.py): features = mean over space of extract_features, which is
-    stem, the 16 MBConv blocks (block i with drop-connect rate * i / 16), then head conv, BatchNorm, activation."""
+    """EfficientNet-Lite0 (encoders/efficientnet.py): stem, the 16 MBConv blocks (block i with drop-connect
+    rate * i / 16), then for the `pool` layout head conv, BatchNorm, activation and the mean over space, for
+    the `map` layout the last block's map flattened."""
 
     def __init__(self, encoder: Encoder):
         self.encoder, self.model = encoder, encoder.model
@@ -51,6 +52,8 @@ class EfficientNetLite0Split:
             if rate:
                 rate *= float(idx) / n  # extract_features' scaling, so stochastic depth matches
             h = m._blocks[idx](h, drop_connect_rate=rate)
+        if self.encoder.layout == "map":
+            return h.flatten(1)
         return m._swish(m._bn1(m._conv_head(h))).mean(dim=(2, 3))
 
 

