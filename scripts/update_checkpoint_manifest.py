@@ -61,7 +61,8 @@ def entry(path: pathlib.Path) -> dict:
     meta, config, env = checkpoint["meta"], checkpoint["config"], checkpoint["env"]
     sha = checkpoint_sha256(path)
     size = config.get("env_kwargs", {}).get("image_size")
-    command = " ".join(["pvmbench train --algo bc", f"--env {env}", f"--encoder {config['encoder']}",
+    options = [f"--encoder-option {k}={v}" for k, v in sorted(config.get("encoder_options", {}).items())]
+    command = " ".join(["pvmbench train --algo bc", f"--env {env}", f"--encoder {config['encoder']}", *options,
                         f"--mode {config['mode']}", f"--image-size {size}", *_data_flags(meta),
                         f"--steps {meta['steps']}", *([f"--batch {meta['batch']}"] if "batch" in meta else []),
                         f"--seed {meta['seed']}",

@@ -44,11 +44,11 @@ def test_committed_leaderboard_matches_a_rebuild(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     "agent, env, shift, episodes",
     [
-        ("scripted", "pvmbench/TableTopPick-v0", "all", 3),
-        ("random", "pvmbench/TableTopPick-v0", "severity=0,0.25,0.5,0.75,1", 2),
+        ("scripted", "pvmbench/TableTopPick-v1", "all", 3),
+        ("random", "pvmbench/TableTopPick-v1", "severity=0,0.25,0.5,0.75,1", 2),
         ("scripted-driver", "pvmbench/Highway-v1", "id,hard", 2),
-        ("checkpoints/bc_cnn_scratch_seed0.pt", "pvmbench/TableTopPick-v0", "id,hard", 2),
-        ("checkpoints/bc_efficientnet-lite0_partial_seed0.pt", "pvmbench/TableTopPick-v0", "hard", 2),
+        ("checkpoints/bc_tabletop_v1_cnn_scratch_seed0.pt", "pvmbench/TableTopPick-v1", "id,hard", 2),
+        ("checkpoints/bc_tabletop_v1_efficientnet-lite0_partial_seed0.pt", "pvmbench/TableTopPick-v1", "hard", 2),
     ],
 )
 def test_a_small_budget_reproduces_the_published_rows(tmp_path, monkeypatch, agent, env, shift, episodes):

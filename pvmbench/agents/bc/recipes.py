@@ -21,6 +21,11 @@ batch draws one of two shifts of each frame) at twice, not once, the cost of enc
 `full` gets a smoke budget on a CPU (the study's full rows need --device cuda, where every mode can run
 3000 steps x 64 and BCConfig's steps/batch should be set equal across modes).
 
+With `--encoder-option features=map` (the v1 table-top reference: the last block's 320x7x7 map, no head
+conv), measured 2026-12-02 at seed 0 beside one other job: the frozen cache took 19 min (24 frames/s), then
+3000 steps x 64 with its rollouts 4.7 min (the head's first layer reads 15,680 features); partial's trunk
+cache ~45 frames/s, then 1500 steps x 32 in 22 min (1.1 steps/s).
+
 Image size: 96 px for every mode (the published checkpoints' size). A smaller frame would not make
 EfficientNet cheaper, and the cnn resizes to its 64 px input in uint8, which costs little. Per env: how
 many demos (a few hundred 50-step table-top episodes, topped up until all 60 ID objects were targets;
