@@ -97,3 +97,17 @@ def test_every_manifest_train_command_names_only_options_pvmbench_train_accepts(
         assert words[:2] == ["pvmbench", "train"], entry["file"]
         flags = {w for w in words if w.startswith("--")}
         assert flags <= accepted, f"{entry['file']}: {sorted(flags - accepted)} are not options of pvmbench train"
+
+
+def test_manifest_train_commands_carry_the_checkpoints_encoder_options():
+    """The v1 EfficientNet checkpoints use features=map; a copied command without it trains another model."""
+    import json
+
+    from pvmbench.agents.checkpoint import load_checkpoint
+
+    manifest = json.loads((ROOT / "checkpoints" / "MANIFEST.json").read_text())
+    for entry in (e for e in manifest["checkpoints"] if e["in_repo"]):
+        options = load_checkpoint(ROOT / entry["file"])["config"].get("encoder_options", {})
+        words = entry["train_command"].split()
+        given = {words[i + 1] for i, w in enumerate(words) if w == "--encoder-option"}
+        assert given == {f"{k}={v}" for k, v in options.items()}, entry["file"]
