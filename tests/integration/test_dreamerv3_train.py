@@ -110,7 +110,7 @@ def test_same_seed_gives_identical_weights_and_actions(tmp_path):
     for checkpoint in (a, b):
         agent = get_agent_factory("dreamerv3")(checkpoint, contract.observation_space, contract.action_space, 3)
         agent.reset(np.ones(3, bool))
-        actions.append([agent.act({"image": step, "state": speed}) for step, speed in zip(frames, speeds)])
+        actions.append([agent.act({"image": step, "state": speed}) for step, speed in zip(frames, speeds, strict=True)])
         agents.append(agent)
     assert np.array_equal(actions[0], actions[1])
     assert np.all(np.abs(actions[0]) <= 1.0) and actions[0][0].shape == (3, 2)
