@@ -5,9 +5,9 @@
         --configs cnn/scratch efficientnet-lite0/frozen efficientnet-lite0/partial --out checkpoints/ --device cuda
 
 Each run is the same as `pvmbench train --algo bc --env ENV --encoder E [--encoder-option features=map for
-efficientnet-lite0] --mode M --seed S --device D --out checkpoints/bc_<env tag>_E_M_seedS.pt` with the CLI's other defaults: the demos, steps, batch, DAgger
-rounds and data level of the env and mode (pvmbench/agents/bc/recipes.py), demo seed 0, 96 px; `--steps`
-overrides the mode's steps for every run (on a GPU, set them equal across modes as the study does). Runs go
+efficientnet-lite0] --mode M --seed S --device D --out checkpoints/bc_<env tag>_E_M_seedS.pt` with the
+CLI's other defaults: the demos, steps, batch, DAgger rounds and data level of the env and mode
+(pvmbench/agents/bc/recipes.py), demo seed 0, 96 px; `--steps` overrides the mode's steps for every run (on a GPU, set them equal across modes as the study does). Runs go
 to separate processes, `--jobs` at a time, each with `--threads` torch threads, so that one GPU (or the CPU's
 cores) trains several small models at once. The first run of an env collects its demonstrations into the
 cache; with the cache present and no DAgger rounds, training needs only torch and the encoders' packages.
