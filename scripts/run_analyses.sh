@@ -8,9 +8,11 @@ export MUJOCO_GL="${MUJOCO_GL:-egl}"
 PVM=".venv/bin/pvmbench"
 OUT="results/analysis"
 CK="checkpoints"
-EFF=(--checkpoint "$CK/bc_efficientnet-lite0_frozen_seed0.pt" --checkpoint "$CK/bc_efficientnet-lite0_partial_seed0.pt"
-     --checkpoint "$CK/bc_efficientnet-lite0_full_seed0.pt")
-ALL=(--checkpoint "$CK/bc_cnn_scratch_seed0.pt" "${EFF[@]}")
+# Seed 0 of each TableTopPick-v1 reference setup (image + robot state policies, 96 px wrist camera).
+V1="$CK/bc_tabletop_v1"
+EFF=(--checkpoint "${V1}_efficientnet-lite0_frozen_seed0.pt" --checkpoint "${V1}_efficientnet-lite0_partial_seed0.pt"
+     --checkpoint "${V1}_efficientnet-lite0_full_seed0.pt")
+ALL=(--checkpoint "${V1}_cnn_scratch_seed0.pt" "${EFF[@]}")
 
 # Forgetting: 74 objects x 4 views, 5-NN leave-one-object-out and debiased CKA against a fresh pretrained
 # encoder, beside a random-init encoder of the same architecture and a shuffled-row CKA null.

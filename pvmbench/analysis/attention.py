@@ -40,6 +40,7 @@ from pvmbench.analysis.policies import LoadedPolicy
 from pvmbench.analysis.saliency import saliency, to_frame, to_grid, visible_box
 from pvmbench.analysis.scenes import level_scenario, make_env, target_mask
 from pvmbench.analysis.stats import cluster_bootstrap_ci
+from pvmbench.errors import UserError
 
 ALL_LEVELS = "all"
 
@@ -49,6 +50,7 @@ class AttentionFrames:
     index: pd.DataFrame  # level, seed
     images: np.ndarray  # uint8 (N, H, W, 3)
     masks: np.ndarray  # bool (N, H, W), the target object
+    states: np.ndarray | None = None  # float32 (N, S): obs["state"] at each frame, where the env has one
 
 
 @dataclasses.dataclass
@@ -56,14 +58,26 @@ class Subject:
     """What is explained: an encoder and the head whose output its saliency and occlusion refer to."""
     label: str
     encoder: Encoder
-    head: Callable[[torch.Tensor], torch.Tensor]  # features (B, D) -> output (B, A)
+    head: Callable[..., torch.Tensor]  # features (B, D)[, states (B, S)] -> output (B, A)
     output: str  # "action" or "features"
+    reads_state: bool = False  # the head also takes the robot state (a policy trained with it)
+
+    def states_for(self, frames: AttentionFrames) -> np.ndarray | None:
+        if not self.reads_state:
+            return None
+        if frames.states is None:
+            raise UserError(f"{self.label} reads obs['state'], which these frames' env does not provide")
+        return frames.states
 
     @torch.no_grad()
-    def outputs(self, images: np.ndarray, batch: int = 32) -> np.ndarray:
+    def outputs(self, images: np.ndarray, states: np.ndarray | None = None, batch: int = 32) -> np.ndarray:
         self.encoder.eval()
-        return np.concatenate([self.head(self.encoder(torch.as_tensor(np.ascontiguousarray(images[i:i + batch]))))
-                               .float().numpy() for i in range(0, len(images), batch)])
+        out = []
+        for i in range(0, len(images), batch):
+            features = self.encoder(torch.as_tensor(np.ascontiguousarray(images[i:i + batch])))
+            extra = () if states is None else (torch.as_tensor(states[i:i + batch], dtype=torch.float32),)
+            out.append(self.head(features, *extra).float().numpy())
+        return np.concatenate(out)
 
 
 @dataclasses.dataclass
@@ -75,33 +89,37 @@ class SaliencyMaps:
 
 
 def subjects(policies: list[LoadedPolicy], encoders: dict[str, Encoder]) -> list[Subject]:
-    out = [Subject(p.label, p.policy.encoder, p.policy.head_from_features, "action") for p in policies]
+    out = [Subject(p.label, p.policy.encoder, p.policy.head_from_features, "action", p.policy.state_dim > 0)
+           for p in policies]
     return out + [Subject(label, e, lambda f: f, "features") for label, e in encoders.items()]
 
 
 def render_attention_frames(env_id: str, env_kwargs: dict, levels: list, seeds: list[int],
                             progress=None) -> AttentionFrames:
     env = make_env(env_id, env_kwargs)
-    rows, images, masks = [], [], []
+    rows, images, masks, states = [], [], [], []
     try:
         for level in levels:
             for seed in seeds:
                 obs, _ = env.reset(options={"scenario": level_scenario(env, level, seed)})
                 images.append(obs["image"])
+                states.append(obs.get("state"))
                 masks.append(target_mask(env))
                 rows.append({"level": str(level), "seed": seed})
                 if progress is not None:
                     progress.update(1)
     finally:
         env.close()
-    return AttentionFrames(pd.DataFrame(rows), np.stack(images), np.stack(masks))
+    has_state = bool(states) and states[0] is not None
+    return AttentionFrames(pd.DataFrame(rows), np.stack(images), np.stack(masks),
+                           np.stack(states).astype(np.float32) if has_state else None)
 
 
 def saliency_maps(frames: AttentionFrames, subject_list: list[Subject]) -> list[SaliencyMaps]:
     size = frames.images.shape[1]
     out = []
     for s in subject_list:
-        grid_maps, method = saliency(s.encoder, frames.images, s.head)
+        grid_maps, method = saliency(s.encoder, frames.images, s.head, s.states_for(frames))
         oracle = to_frame(to_grid(frames.masks, s.encoder, grid_maps.shape[1:]), s.encoder, size)
         ceiling = np.array([object_precision(o, m) for o, m in zip(oracle, frames.masks, strict=True)])
         out.append(SaliencyMaps(s, method, to_frame(grid_maps, s.encoder, size), ceiling))
@@ -123,7 +141,9 @@ def attention_tables(frames: AttentionFrames, maps: list[SaliencyMaps], patches:
                                                                offsets))
     per_frame = []
     for m in maps:
-        d_obj, d_rand = occlusion_effects(m.subject.outputs, frames.images[scored], frames.masks[scored], offsets)
+        states = m.subject.states_for(frames)
+        d_obj, d_rand = occlusion_effects(m.subject.outputs, frames.images[scored], frames.masks[scored], offsets,
+                                          None if states is None else states[scored])
         per_frame.append(frames.index.iloc[scored].assign(
             frame=scored, encoder=m.subject.label, method=m.method, output=m.subject.output,
             precision=[object_precision(m.frame_maps[i], frames.masks[i]) for i in scored],

@@ -46,14 +46,18 @@ def occluded(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return out
 
 
-def occlusion_effects(output: Callable[[np.ndarray], np.ndarray], images: np.ndarray, masks: np.ndarray,
-                      offsets: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """(change from hiding the object (N,), changes from hiding each shifted copy (N, R), NaN-padded)."""
+def occlusion_effects(output: Callable[..., np.ndarray], images: np.ndarray, masks: np.ndarray,
+                      offsets: list[np.ndarray], states: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(change from hiding the object (N,), changes from hiding each shifted copy (N, R), NaN-padded).
+    With `states` (N, S), `output` also gets frame i's state, repeated for each of its variants: only the
+    image is occluded."""
     width = max((len(o) for o in offsets), default=0)
     delta_object, delta_random = np.empty(len(images)), np.full((len(images), width), np.nan)
     for i, (image, mask, shifts) in enumerate(zip(images, masks, offsets, strict=True)):
         batch = [image, occluded(image, mask)] + [occluded(image, _shifted(mask, s)) for s in shifts]
-        out = np.asarray(output(np.stack(batch)), dtype=np.float64)
+        batch = np.stack(batch)
+        out = output(batch) if states is None else output(batch, np.repeat(states[i][None], len(batch), axis=0))
+        out = np.asarray(out, dtype=np.float64)
         change = np.linalg.norm(out[1:] - out[0], axis=1)
         delta_object[i], delta_random[i, :len(shifts)] = change[0], change[1:]
     return delta_object, delta_random

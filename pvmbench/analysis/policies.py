@@ -12,7 +12,8 @@ from pvmbench.agents.checkpoint import load_checkpoint
 from pvmbench.agents.encoders import encoder_label
 from pvmbench.errors import UserError
 
-TABLETOP = "pvmbench/TableTopPick-v0"
+TABLETOP = "pvmbench/TableTopPick-v1"  # what the analyses render when no checkpoint names an env
+TABLETOP_IDS = ("pvmbench/TableTopPick-v0", "pvmbench/TableTopPick-v1")  # v0: the retired task's checkpoints
 
 
 @dataclasses.dataclass
@@ -29,8 +30,9 @@ def load_policy(path: str | os.PathLike) -> LoadedPolicy:
     ckpt = load_checkpoint(path)
     if ckpt["agent"] != "bc":
         raise UserError(f"{os.fspath(path)}: agent {ckpt['agent']!r}: accepted: bc checkpoints")
-    if ckpt["env"] != TABLETOP:
-        raise UserError(f"{os.fspath(path)}: env {ckpt['env']!r}: the analyses accept {TABLETOP} checkpoints")
+    if ckpt["env"] not in TABLETOP_IDS:
+        raise UserError(f"{os.fspath(path)}: env {ckpt['env']!r}: the analyses accept checkpoints of "
+                        f"{' or '.join(TABLETOP_IDS)}")
     # BCAgent is the one place that knows how a bc checkpoint becomes a policy; spaces are unused by it.
     policy = BCAgent(ckpt, None, None, num_envs=1).policy.eval()
     config = ckpt["config"]
@@ -45,6 +47,9 @@ def load_policies(paths: list[pathlib.Path]) -> list[LoadedPolicy]:
     loaded = [load_policy(p) for p in paths]
     first = loaded[0]
     for other in loaded[1:]:
+        if other.env_id != first.env_id:
+            raise UserError(f"{other.path}: env {other.env_id} differs from {first.path}'s {first.env_id}; "
+                            "analyse checkpoints of one env together")
         if other.env_kwargs != first.env_kwargs:
             raise UserError(f"{other.path}: env_kwargs {other.env_kwargs} differ from {first.path}'s "
                             f"{first.env_kwargs}; analyse checkpoints trained on the same env setup together")

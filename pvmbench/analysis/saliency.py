@@ -36,22 +36,26 @@ def saliency_method(encoder: Encoder) -> str:
                     "accepted: encoders with cls_attention or spatial_features")
 
 
-def saliency(encoder: Encoder, images: np.ndarray,
-             target: Callable[[torch.Tensor], torch.Tensor] | None = None) -> tuple[np.ndarray, str]:
+def saliency(encoder: Encoder, images: np.ndarray, target: Callable[..., torch.Tensor] | None = None,
+             states: np.ndarray | None = None) -> tuple[np.ndarray, str]:
     """((B, h, w) maps over the encoder's input, each scaled to max 1; the method's name).
     `target` maps features (B, D) to the per-image outputs (B, A) whose L2 norm Grad-CAM explains;
-    None: the features themselves."""
+    None: the features themselves. `states` (B, S): each frame's robot state, passed to `target` as
+    its second argument, for policies that read it beside the image (TableTopPick-v1)."""
     method = saliency_method(encoder)
     chunks = []
     for i in range(0, len(images), BATCH):
         batch = images[i:i + BATCH]
         chunks.append(cls_attention(encoder, batch) if method == "cls-attention" else
-                      grad_cam(encoder, batch, target or (lambda f: f)))
+                      grad_cam(encoder, batch, target or (lambda f: f),
+                               None if states is None else states[i:i + BATCH]))
     return np.concatenate(chunks), method
 
 
-def grad_cam(encoder: Encoder, images: np.ndarray, target: Callable[[torch.Tensor], torch.Tensor]) -> np.ndarray:
-    """float (B, h, w) Grad-CAM of ||target(features)|| on the encoder's last spatial map, max 1."""
+def grad_cam(encoder: Encoder, images: np.ndarray, target: Callable[..., torch.Tensor],
+             states: np.ndarray | None = None) -> np.ndarray:
+    """float (B, h, w) Grad-CAM of ||target(features[, states])|| on the encoder's last spatial map, max 1.
+    The state is held fixed: the map says where in the image the output's change comes from."""
     encoder.eval()
     # Frozen encoders have no trainable weights: a leaf input that needs grad keeps the graph alive.
     x = encoder.preprocess(torch.as_tensor(np.ascontiguousarray(images))).requires_grad_(True)
@@ -59,7 +63,8 @@ def grad_cam(encoder: Encoder, images: np.ndarray, target: Callable[[torch.Tenso
         fmap, feats = encoder.spatial_features(x)
         fmap.retain_grad()
         # Images are independent in eval mode, so one backward of the sum gives each image its gradient.
-        target(feats).norm(dim=1).sum().backward()
+        out = target(feats) if states is None else target(feats, torch.as_tensor(states, dtype=torch.float32))
+        out.norm(dim=1).sum().backward()
     weights = fmap.grad.mean(dim=(2, 3), keepdim=True)
     cam = F.relu((weights * fmap).sum(dim=1)).detach()
     return _unit_max(cam.float().numpy())

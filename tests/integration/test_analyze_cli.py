@@ -18,8 +18,10 @@ import torch
 from pvmbench.cli import main
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-CNN = str(ROOT / "checkpoints" / "bc_cnn_scratch_seed0.pt")
-PARTIAL = str(ROOT / "checkpoints" / "bc_efficientnet-lite0_partial_seed0.pt")
+# TableTopPick-v1 checkpoints: their policies read obs["state"] beside the image, so saliency and occlusion
+# must hand each frame's state to the head.
+CNN = str(ROOT / "checkpoints" / "bc_tabletop_v1_cnn_scratch_seed0.pt")
+PARTIAL = str(ROOT / "checkpoints" / "bc_tabletop_v1_efficientnet-lite0_partial_seed0.pt")
 SMALL = {"hidden_size": 32, "intermediate_size": 64, "num_attention_heads": 2, "num_hidden_layers": 2}
 
 

@@ -106,6 +106,22 @@ def test_an_output_that_reads_only_the_object_ranks_it_above_every_patch():
     assert occlusion_percentile(d_obj, d_rand) == pytest.approx(np.full(3, 0.5))
 
 
+def test_each_frame_is_occluded_under_its_own_state():
+    # A policy that reads the robot state (TableTopPick-v1) is asked about frame i with frame i's state:
+    # output = state x mean pixel, so frame 1 (state 3) must change three times as much as frame 0 (state 1).
+    image = np.random.default_rng(2).integers(0, 255, size=(20, 20, 3), dtype=np.uint8)
+    images, masks = np.stack([image, image]), np.stack([_square(20, 8, 8, 3)] * 2)
+    states = np.array([[1.0], [3.0]], np.float32)
+
+    def state_times_brightness(batch, batch_states):
+        assert len(batch_states) == len(batch)
+        return batch.reshape(len(batch), -1).mean(axis=1, keepdims=True) * batch_states
+
+    offsets = [np.zeros((0, 2), int)] * 2
+    d_obj, _ = occlusion_effects(state_times_brightness, images, masks, offsets, states)
+    assert d_obj[0] > 0 and d_obj[1] == pytest.approx(3 * d_obj[0])
+
+
 def test_uniform_rank_p_is_exact():
     assert uniform_rank_p([1.0], 3) == pytest.approx(1 / 4)  # top of 4 equally likely ranks
     assert uniform_rank_p([1.0, 1.0], 1) == pytest.approx(1 / 4)  # both frames top of 2

@@ -97,6 +97,22 @@ def test_grad_cam_of_the_cnn_policy_matches_an_independent_computation():
     np.testing.assert_allclose(ours, np.stack(expected), atol=1e-5)
 
 
+def test_grad_cam_explains_each_frame_under_its_own_state():
+    # A policy that reads the robot state beside the image: the output is zero for frames whose state is
+    # 0, so their maps are empty, and the others' are not. 20 frames cross saliency's batches of 16.
+    images = np.repeat(_quadrants(), 20, axis=0)
+    states = np.zeros((20, 1), np.float32)
+    states[[3, 17]] = 1.0
+
+    def gated(features, batch_states):
+        return _head()(features) * batch_states
+
+    maps, method = saliency(_Channels(), images, gated, states)
+    assert method == "grad-cam"
+    lit = np.flatnonzero(maps.reshape(20, -1).max(axis=1) > 0)
+    assert list(lit) == [3, 17]
+
+
 def test_the_method_follows_what_the_encoder_offers():
     assert saliency_method(_Channels()) == "grad-cam"
     assert saliency_method(_ChannelsWithAttention()) == "cls-attention"  # its own attention comes first
