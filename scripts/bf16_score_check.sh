@@ -14,7 +14,7 @@ SHIFT="${SHIFT:-id,hard}"
 EPISODES="${EPISODES:-20}"
 mkdir -p "$OUT"
 if [ $# -eq 0 ]; then
-  set -- checkpoints/bc_efficientnet-lite0_partial_seed0.pt checkpoints/bc_cnn_scratch_seed0.pt
+  set -- checkpoints/bc_tabletop_v1_efficientnet-lite0_partial_seed0.pt checkpoints/bc_tabletop_v1_cnn_scratch_seed0.pt
 fi
 for ckpt in "$@"; do
   name="$(basename "$ckpt" .pt)"

@@ -9,7 +9,7 @@ import pytest
 
 # Each case blocks one module (as if its extra were not installed) and runs a command that needs it.
 CASES = [
-    ("matplotlib", ["analyze", "forgetting", "--checkpoint", "checkpoints/bc_efficientnet-lite0_partial_seed0.pt"],
+    ("matplotlib", ["analyze", "forgetting", "--checkpoint", "checkpoints/bc_tabletop_v1_efficientnet-lite0_partial_seed0.pt"],
      "pvmbench analyze forgetting needs matplotlib: pip install 'pvmbench[plots]'"),
     ("seaborn", ["plot", "results/published"], "pip install 'pvmbench[plots]'"),
     ("transformers", ["train", "--algo", "bc", "--encoder", "hf:/nowhere", "--mode", "frozen", "--out", "x.pt"],

@@ -16,8 +16,8 @@ import time
 import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-CASES = (("bc_efficientnet-lite0_partial_seed0", 32), ("bc_efficientnet-lite0_partial_seed0", 2),
-         ("bc_cnn_scratch_seed0", 32))
+CASES = (("bc_tabletop_v1_efficientnet-lite0_partial_seed0", 32), ("bc_tabletop_v1_efficientnet-lite0_partial_seed0", 2),
+         ("bc_tabletop_v1_cnn_scratch_seed0", 32))
 
 
 def main(mode: str) -> None:
@@ -37,11 +37,14 @@ def main(mode: str) -> None:
     torch.set_num_threads(1)
     for name, batch in CASES:
         agent = BCAgent(load_checkpoint(ROOT / "checkpoints" / f"{name}.pt"), None, None, batch)
-        images = np.random.default_rng(0).integers(0, 255, (batch, 96, 96, 3), dtype=np.uint8)
-        agent.act({"image": images})
+        rng = np.random.default_rng(0)
+        # TableTopPick-v1 policies read the robot state beside the image.
+        obs = {"image": rng.integers(0, 255, (batch, 96, 96, 3), dtype=np.uint8),
+               "state": rng.standard_normal((batch, agent.policy.state_dim)).astype(np.float32)}
+        agent.act(obs)
         start, calls = time.perf_counter(), 0
         while time.perf_counter() - start < 4:
-            agent.act({"image": images})
+            agent.act(obs)
             calls += 1
         print(f"{mode:8s} {name} batch {batch}: {calls * batch / (time.perf_counter() - start):.1f} images/s")
 
