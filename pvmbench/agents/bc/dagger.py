@@ -7,6 +7,10 @@ at the env's training level, asks the expert (which reads privileged state) for 
 the policy reached, and adds those frames, labelled, to the training set; training then continues on the
 union. The executed action is the policy's, so the new frames are exactly the states it gets itself into.
 
+With a frozen encoder (or a partial one's frozen trunk) and no augmentation shift, the frozen outputs the
+policy computed while it drove are exactly what the training cache would compute again for those frames;
+`reuse` keeps them (returned as "frozen", one per frame) so that a round encodes each frame once.
+
 Episodes of round r come from their own seed stream ("dagger-<level>-r<r>" of the demo seed): never an
 evaluation episode (the harness draws from "id"), a demonstration, or a rollout of the training loop.
 """
@@ -17,6 +21,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from pvmbench.agents.bc.inputs import FrozenReuse
 from pvmbench.agents.bc.labelled import FRAME_KEYS, labelled_episode
 from pvmbench.agents.bc.phases import frame_phases
 from pvmbench.seeding import episode_seed
@@ -34,9 +39,11 @@ def round_steps(steps: int, rounds: int) -> list[int]:
 
 @torch.no_grad()
 def on_policy_frames(policy, device: torch.device, env_id: str, level: str, image_size: int, seeds: list[int],
-                     expert_name: str, use_state: bool, progress: bool = True) -> dict[str, np.ndarray]:
+                     expert_name: str, use_state: bool, progress: bool = True,
+                     reuse: FrozenReuse | None = None) -> dict[str, np.ndarray]:
     """Frames of the policy's own episodes, labelled by the expert: images, state (if used), actions (the
-    expert's labels), executed (the policy's actions), phase; and per episode return and success."""
+    expert's labels), executed (the policy's actions), phase; and per episode return and success. With
+    `reuse`, the policy acts as tail(frozen(image)) and "frozen" holds each frame's frozen output (a tensor)."""
     import gymnasium as gym
 
     import pvmbench.envs  # noqa: F401
@@ -50,8 +57,16 @@ def on_policy_frames(policy, device: torch.device, env_id: str, level: str, imag
     returns, successes = [], []
     keys = ("image", "state") if use_state else ("image",)
 
+    held: list[torch.Tensor] = []
+
     def the_policys(label: np.ndarray, batched: dict) -> np.ndarray:
-        return policy.act({k: batched[k] for k in keys}, device)[0]
+        if reuse is None:
+            return policy.act({k: batched[k] for k in keys}, device)[0]
+        # policy.act's own path, split where the cache splits it: encoder(images) == tail(frozen(images)).
+        frozen = reuse.frozen(torch.as_tensor(np.ascontiguousarray(batched["image"]), device=device))
+        state = torch.as_tensor(np.asarray(batched["state"]), device=device) if use_state else None
+        held.append(frozen[0])
+        return policy.head_from_features(reuse.tail(frozen), state)[0].cpu().numpy().astype(np.float32)
 
     bar = tqdm(total=len(seeds), desc="dagger", unit="ep", dynamic_ncols=True, disable=not progress)
     try:
@@ -76,4 +91,6 @@ def on_policy_frames(policy, device: torch.device, env_id: str, level: str, imag
            "episode_return": np.asarray(returns, np.float32), "episode_success": np.asarray(successes, bool)}
     if use_state:
         out["state"] = np.stack(frames["state"]).astype(np.float32)
+    if reuse is not None:
+        out["frozen"] = torch.stack(held)
     return out

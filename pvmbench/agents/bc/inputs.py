@@ -10,9 +10,17 @@ cheapest input that gives it the same values.
 Each gives `train_features(positions)` (features of the training frames at those positions, augmented,
 on the autograd path to whatever trains), `val_features(positions)` (held-out frames, unshifted) and
 `extend(images)`, which appends training frames (a DAgger round's, dagger.py) after the existing ones.
+
+`reuse_at_act()` is the (frozen, tail) pair when an unshifted cache entry is exactly what the policy computes
+while it acts (no DrQ shift, as on driving): a DAgger round then keeps the frozen outputs its own episodes
+computed, and `extend(images, frozen_values=...)` appends them instead of running the frozen part again on
+every new frame (with EfficientNet at 224 px that second pass cost as much as the round itself).
 """
 
 from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
 
 import torch
 
@@ -22,6 +30,12 @@ from pvmbench.agents.bc.trunk_split import trunk_split
 from pvmbench.agents.encoders.base import Encoder
 
 CACHE_BATCH = 64
+
+
+@dataclasses.dataclass(frozen=True)
+class FrozenReuse:
+    frozen: Callable[[torch.Tensor], torch.Tensor]  # uint8 frames -> what the cache stores per frame
+    tail: Callable[[torch.Tensor], torch.Tensor]  # those values -> the encoder's features
 
 
 class FreshShiftImages:
@@ -39,8 +53,13 @@ class FreshShiftImages:
     def val_features(self, positions: torch.Tensor) -> torch.Tensor:
         return self.encoder(self.val_images[positions.to(self.val_images.device)])
 
-    def extend(self, images: torch.Tensor) -> None:
+    def extend(self, images: torch.Tensor, frozen_values: torch.Tensor | None = None) -> None:
+        if frozen_values is not None:
+            raise ValueError("whole-image training keeps no frozen values: reuse_at_act() is None")
         self.train_images = torch.cat([self.train_images, images.to(self.train_images.device)])
+
+    def reuse_at_act(self) -> FrozenReuse | None:
+        return None
 
     def describe(self) -> dict:
         return {"kind": self.kind, "pad": self.pad}
@@ -57,8 +76,25 @@ class _CachedFrozen:
         self.val = _held_out(frozen, val_images, progress, f"held-out {what}")
         self.pad, self.generator, self.progress = pad, generator, progress
 
-    def extend(self, images: torch.Tensor) -> None:
-        self.train = _appended(self.train, self.frozen, images, self.pad, self.generator, self.progress)
+    def extend(self, images: torch.Tensor, frozen_values: torch.Tensor | None = None) -> None:
+        if frozen_values is None:
+            self.train = _appended(self.train, self.frozen, images, self.pad, self.generator, self.progress)
+            return
+        if self.reuse_at_act() is None:
+            raise ValueError("frozen values computed while acting are unshifted; this cache shifts its copies")
+        if len(frozen_values) != len(images) or frozen_values.shape[1:] != self.train.values.shape[2:]:
+            raise ValueError(f"frozen values of shape {tuple(frozen_values.shape)} for {len(images)} frames; "
+                             f"the cache holds {tuple(self.train.values.shape[2:])} per frame")
+        values = frozen_values.to(self.train.values.device, self.train.values.dtype)
+        copies = values[None].expand(self.train.copies, *values.shape)  # unshifted copies are all the same
+        self.train = AugmentedCache(torch.cat([self.train.values, copies], dim=1),
+                                    torch.cat([self.train.offsets,
+                                               torch.zeros((self.train.copies, len(values), 2),
+                                                           dtype=self.train.offsets.dtype)], dim=1))
+
+    def reuse_at_act(self) -> FrozenReuse | None:
+        """(frozen, tail) when every cached copy is the unshifted frame's, i.e. what acting computes."""
+        return FrozenReuse(self.frozen, self.tail) if self.pad == 0 else None
 
     def train_features(self, positions: torch.Tensor) -> torch.Tensor:
         return self.tail(self.train.sample(positions, self.generator))

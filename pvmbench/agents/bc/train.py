@@ -183,9 +183,10 @@ def train_bc(cfg: BCConfig, out: pathlib.Path, progress: bool = True) -> dict:
             if step in dagger_at:
                 new = on_policy_frames(policy, device, cfg.env, cfg.level, cfg.image_size,
                                        dagger_seeds(cfg.demo_seed, cfg.level, len(dagger_log),
-                                                    cfg.dagger_episodes), contract.expert_agent, use_state, progress)
+                                                    cfg.dagger_episodes), contract.expert_agent, use_state, progress,
+                                       reuse=inputs.reuse_at_act())
                 train = _appended(train, new, device, use_state)
-                inputs.extend(torch.as_tensor(new["images"], device=device))
+                inputs.extend(torch.as_tensor(new["images"], device=device), new.get("frozen"))
                 dagger_log.append({"step": step, "episodes": len(new["episode_return"]), "frames": len(new["actions"]),
                                    "policy_success": float(np.mean(new["episode_success"])),
                                    "policy_mean_return": float(np.mean(new["episode_return"])),
