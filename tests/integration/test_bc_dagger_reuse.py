@@ -19,6 +19,11 @@ from tests.fixtures.hf_models import save_tiny_vit
 ENV = "pvmbench/Highway-v1"
 
 
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("PVMBENCH_CACHE", str(tmp_path / "cache"))  # the unshifted caches are kept on disk
+
+
 @pytest.fixture(scope="module")
 def policy(tmp_path_factory):
     torch.manual_seed(0)

@@ -12,11 +12,13 @@ Held-out frames are cached once, unshifted: the validation loss measures the pol
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Callable
 
 import torch
 from tqdm import tqdm
 
+from pvmbench.agents.bc import frozen_store
 from pvmbench.agents.bc.augment import random_offsets, shift
 
 
@@ -38,20 +40,39 @@ class AugmentedCache:
 @torch.no_grad()
 def cache_frozen(frozen: Callable[[torch.Tensor], torch.Tensor], images: torch.Tensor, copies: int, pad: int,
                  generator: torch.Generator | None, batch: int = 64, progress: bool = True,
-                 desc: str = "cache") -> AugmentedCache:
+                 desc: str = "cache", store_as: dict | None = None) -> AugmentedCache:
     """`frozen` (uint8 frames -> a tensor per frame) on `copies` shifted copies of every frame of `images`.
 
-    copies 0 caches the frames unshifted, once (as for held-out frames)."""
+    copies 0 caches the frames unshifted, once (as for held-out frames). `store_as` (what `frozen` is: the
+    encoder's identity, mode, part) keeps unshifted outputs on disk for the next seed (frozen_store.py)."""
     shifted = copies > 0
     copies = max(1, copies)
     n = len(images)
+    # Drawn even when nothing is shifted or the values come from disk: the generator then stands where it
+    # would after computing them, so what training draws next does not depend on an earlier seed's file.
     offsets = random_offsets(copies * n, pad if shifted else 0, generator).view(copies, n, 2)
+    if store_as is not None and not (shifted and pad) and n:
+        key = frozen_store.store_key(images, {**store_as, "copies": copies}, batch)
+        stored = frozen_store.load(key)
+        if stored is not None and stored.shape[:2] == (copies, n):
+            if progress:
+                tqdm.write(f"{desc}: {n} frames from {frozen_store.store_dir() / key}.pt", file=sys.stderr)
+            return AugmentedCache(stored.to(images.device), offsets)
+        cache = _compute(frozen, images, copies, bool(shifted and pad), offsets, batch, progress, desc)
+        frozen_store.save(key, cache.values)
+        return cache
+    return _compute(frozen, images, copies, bool(shifted and pad), offsets, batch, progress, desc)
+
+
+def _compute(frozen, images: torch.Tensor, copies: int, shift_frames: bool, offsets: torch.Tensor, batch: int,
+             progress: bool, desc: str) -> AugmentedCache:
+    n = len(images)
     values: torch.Tensor | None = None
     bar = tqdm(total=copies * n, desc=desc, unit="frame", dynamic_ncols=True, disable=not progress)
     for k in range(copies):
         for start in range(0, n, batch):
             frames = images[start:start + batch]
-            if shifted and pad:
+            if shift_frames:
                 frames = shift(frames, offsets[k, start:start + batch])
             out = frozen(frames)
             if values is None:  # allocated once the output's shape is known: no list of chunks to concatenate

@@ -70,10 +70,11 @@ class _CachedFrozen:
     kind = ""
 
     def __init__(self, frozen, tail, train_images: torch.Tensor, val_images: torch.Tensor, pad: int, copies: int,
-                 generator: torch.Generator, progress: bool, what: str):
+                 generator: torch.Generator, progress: bool, what: str, store_as: dict):
         self.frozen, self.tail = frozen, tail
-        self.train = cache_frozen(frozen, train_images, copies, pad, generator, CACHE_BATCH, progress, f"frozen {what}")
-        self.val = _held_out(frozen, val_images, progress, f"held-out {what}")
+        self.train = cache_frozen(frozen, train_images, copies, pad, generator, CACHE_BATCH, progress, f"frozen {what}",
+                                  store_as)
+        self.val = _held_out(frozen, val_images, progress, f"held-out {what}", store_as)
         self.pad, self.generator, self.progress = pad, generator, progress
 
     def extend(self, images: torch.Tensor, frozen_values: torch.Tensor | None = None) -> None:
@@ -112,7 +113,8 @@ class CachedFeatures(_CachedFrozen):
     def __init__(self, encoder: Encoder, train_images: torch.Tensor, val_images: torch.Tensor, pad: int,
                  copies: int, generator: torch.Generator, progress: bool):
         encoder.eval()
-        super().__init__(encoder, _identity, train_images, val_images, pad, copies, generator, progress, "features")
+        super().__init__(encoder, _identity, train_images, val_images, pad, copies, generator, progress, "features",
+                         _store_as(encoder, "features"))
 
 
 class CachedTrunk(_CachedFrozen):
@@ -126,11 +128,18 @@ class CachedTrunk(_CachedFrozen):
         def trunk(frames: torch.Tensor) -> torch.Tensor:
             return split.trunk(encoder.preprocess(frames))
 
-        super().__init__(trunk, split.tail, train_images, val_images, pad, copies, generator, progress, "trunk")
+        super().__init__(trunk, split.tail, train_images, val_images, pad, copies, generator, progress, "trunk",
+                         _store_as(encoder, f"trunk to block {getattr(split, 'first', '?')}"))
 
 
 def _identity(features: torch.Tensor) -> torch.Tensor:
     return features
+
+
+def _store_as(encoder: Encoder, part: str) -> dict:
+    """What the frozen function is, for frozen_store's key: the weights (sha256), mode, options and part."""
+    return {"identity": encoder.identity(), "name": encoder.name, "mode": encoder.mode, "part": part,
+            "class": type(encoder).__qualname__}
 
 
 def _appended(cache: AugmentedCache, frozen, images: torch.Tensor, pad: int, generator: torch.Generator,
@@ -141,9 +150,11 @@ def _appended(cache: AugmentedCache, frozen, images: torch.Tensor, pad: int, gen
                           torch.cat([cache.offsets, more.offsets], dim=1))
 
 
-def _held_out(frozen, val_images: torch.Tensor, progress: bool, desc: str):
+def _held_out(frozen, val_images: torch.Tensor, progress: bool, desc: str, store_as: dict):
     """Held-out frames cached once, unshifted; None when nothing is held out (--val-fraction 0)."""
-    return cache_frozen(frozen, val_images, 0, 0, None, CACHE_BATCH, progress, desc) if len(val_images) else None
+    if not len(val_images):
+        return None
+    return cache_frozen(frozen, val_images, 0, 0, None, CACHE_BATCH, progress, desc, store_as)
 
 
 def make_inputs(encoder: Encoder, train_images: torch.Tensor, val_images: torch.Tensor, pad: int, copies: int,
