@@ -87,11 +87,10 @@ class _CachedFrozen:
             raise ValueError(f"frozen values of shape {tuple(frozen_values.shape)} for {len(images)} frames; "
                              f"the cache holds {tuple(self.train.values.shape[2:])} per frame")
         values = frozen_values.to(self.train.values.device, self.train.values.dtype)
-        copies = values[None].expand(self.train.copies, *values.shape)  # unshifted copies are all the same
-        self.train = AugmentedCache(torch.cat([self.train.values, copies], dim=1),
-                                    torch.cat([self.train.offsets,
-                                               torch.zeros((self.train.copies, len(values), 2),
-                                                           dtype=self.train.offsets.dtype)], dim=1))
+        copies = self.train.copies  # unshifted copies are all the same
+        more = AugmentedCache(values[None].expand(copies, *values.shape),
+                              torch.zeros((copies, len(values), 2), dtype=self.train.offsets.dtype))
+        self.train = _joined(self.train, more)
 
     def reuse_at_act(self) -> FrozenReuse | None:
         """(frozen, tail) when every cached copy is the unshifted frame's, i.e. what acting computes."""
@@ -145,7 +144,11 @@ def _store_as(encoder: Encoder, part: str) -> dict:
 def _appended(cache: AugmentedCache, frozen, images: torch.Tensor, pad: int, generator: torch.Generator,
               progress: bool) -> AugmentedCache:
     """`cache` with `images` appended: each new frame gets as many shifted copies as the old ones have."""
-    more = cache_frozen(frozen, images, cache.copies, pad, generator, CACHE_BATCH, progress, "new frames")
+    return _joined(cache, cache_frozen(frozen, images, cache.copies, pad, generator, CACHE_BATCH, progress,
+                                       "new frames"))
+
+
+def _joined(cache: AugmentedCache, more: AugmentedCache) -> AugmentedCache:
     return AugmentedCache(torch.cat([cache.values, more.values.to(cache.values.device)], dim=1),
                           torch.cat([cache.offsets, more.offsets], dim=1))
 
