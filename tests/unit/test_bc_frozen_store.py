@@ -1,6 +1,6 @@
-"""Unshifted frozen outputs are kept on disk for the next training seed: a hit must be bit-identical to
-computing them, leave the random generator where computing would, and never be served to other frames,
-other weights or a shifted cache."""
+"""Frozen outputs are kept on disk: unshifted ones for the next training seed, shifted ones for a rerun of
+the same seed. A hit must be bit-identical to computing them, leave the random generator where computing
+would, and never be served to other frames, other weights or another seed's shifts."""
 
 from __future__ import annotations
 
@@ -28,12 +28,12 @@ def _frames(seed: int = 1, n: int = 10) -> torch.Tensor:
     return torch.randint(0, 256, (n, 32, 32, 3), dtype=torch.uint8, generator=torch.Generator().manual_seed(seed))
 
 
-def _build(encoder, frames, pad: int, copies: int = 1):
+def _build(encoder, frames, pad: int, copies: int = 1, seed: int = 0):
     """make_inputs with the encoder's forward counted; (inputs, frames encoded, the generator's next draw)."""
     calls = []
     forward = encoder.forward
     encoder.forward = lambda x: calls.append(len(x)) or forward(x)
-    generator = torch.Generator().manual_seed(0)
+    generator = torch.Generator().manual_seed(seed)
     try:
         inputs = make_inputs(encoder, frames, frames[:3], pad, copies, generator, progress=False)
     finally:
@@ -62,11 +62,20 @@ def test_other_frames_or_weights_are_computed_afresh(vit_dir):
     assert _build(encoder, _frames(), pad=0)[1] == 13
 
 
-def test_shifted_copies_are_not_kept(vit_dir, store):
+def test_shifted_copies_serve_the_same_seed_and_never_another(vit_dir, store, tmp_path, monkeypatch):
     encoder = build_encoder(f"hf:{vit_dir}", "frozen")
-    _build(encoder, _frames(), pad=2, copies=2)
-    assert len(list(store.glob("*.pt"))) == 1  # the held-out frames only: shifts depend on the training seed
-    assert _build(encoder, _frames(), pad=2, copies=2)[1] == 20
+    first, encoded, draw = _build(encoder, _frames(), pad=2, copies=2, seed=0)
+    assert encoded == 20 + 3 and len(list(store.glob("*.pt"))) == 2
+    again, encoded_again, draw_again = _build(encoder, _frames(), pad=2, copies=2, seed=0)
+    assert encoded_again == 0  # a rerun of seed 0 (other steps, other DAgger rounds) reads its copies
+    assert torch.equal(again.train.values, first.train.values) and torch.equal(again.train.offsets, first.train.offsets)
+    assert torch.equal(draw_again, draw)
+    other, encoded_other, _ = _build(encoder, _frames(), pad=2, copies=2, seed=1)
+    assert encoded_other == 20  # seed 1 draws other shifts: computed afresh; the unshifted held-out frames hit
+    assert not torch.equal(other.train.offsets, first.train.offsets)
+    monkeypatch.setenv("PVMBENCH_CACHE", str(tmp_path / "no-store-yet"))
+    alone = _build(encoder, _frames(), pad=2, copies=2, seed=1)[0]
+    assert torch.equal(other.train.values, alone.train.values)  # what it would be with no file at all
 
 
 def test_a_killed_writer_leaves_no_file_under_the_key(store, monkeypatch):

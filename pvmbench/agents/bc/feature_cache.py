@@ -44,15 +44,18 @@ def cache_frozen(frozen: Callable[[torch.Tensor], torch.Tensor], images: torch.T
     """`frozen` (uint8 frames -> a tensor per frame) on `copies` shifted copies of every frame of `images`.
 
     copies 0 caches the frames unshifted, once (as for held-out frames). `store_as` (what `frozen` is: the
-    encoder's identity, mode, part) keeps unshifted outputs on disk for the next seed (frozen_store.py)."""
+    encoder's identity, mode, part) keeps the outputs on disk (frozen_store.py): unshifted ones serve every
+    seed of a recipe; shifted ones are keyed by their shifts too, so they serve a rerun of the same seed
+    (more steps, other DAgger rounds) and never another seed's draws."""
     shifted = copies > 0
     copies = max(1, copies)
     n = len(images)
     # Drawn even when nothing is shifted or the values come from disk: the generator then stands where it
     # would after computing them, so what training draws next does not depend on an earlier seed's file.
     offsets = random_offsets(copies * n, pad if shifted else 0, generator).view(copies, n, 2)
-    if store_as is not None and not (shifted and pad) and n:
-        key = frozen_store.store_key(images, {**store_as, "copies": copies}, batch)
+    if store_as is not None and n:
+        shifts = offsets if shifted and pad else None
+        key = frozen_store.store_key(images, {**store_as, "copies": copies}, batch, shifts)
         stored = frozen_store.load(key)
         if stored is not None and stored.shape[:2] == (copies, n):
             if progress:
