@@ -121,8 +121,8 @@ def train_command(
     demos: int = typer.Option(None, help="bc: expert episodes to clone, cached on disk (default per env: table-top "
                                          "300, driving 100)."),
     episodes: int = typer.Option(3, help="blind: episodes per candidate action."),
-    steps: int = typer.Option(None, help="bc: gradient steps (default per mode: scratch 3000, frozen 3000, partial "
-                                         "1500, full 400; twice that on driving)."),
+    steps: int = typer.Option(None, help="bc: gradient steps (default per mode: scratch, frozen and partial 3000, "
+                                         "full 400; 10/3 of that on driving)."),
     batch: int = typer.Option(None, help="bc: batch size (default 64; partial and full 32)."),
     image_size: int = typer.Option(96, "--image-size", help="Env image size for demos and evaluation."),
     seed: int = typer.Option(0, help="Training seed."),
