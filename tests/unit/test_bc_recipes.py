@@ -13,7 +13,7 @@ def test_driving_defaults_are_dagger_at_id_without_shifts_and_more_steps():
     cfg = resolve(BCConfig(env="pvmbench/Highway-v1"), "scripted-driver", "train")
     assert (cfg.demos, cfg.aug_pad, cfg.dagger_rounds, cfg.dagger_episodes, cfg.steps) == (100, 0, 10, 30, 10000)
     assert cfg.level == "id"  # not the env's `train` weather: the clone is scored at clear noon
-    assert resolve(BCConfig(mode="partial"), "scripted-driver", "train").steps == 5000
+    assert resolve(BCConfig(mode="partial"), "scripted-driver", "train").steps == 10000  # 3000 x 10/3, rounded
     assert noise_spec("scripted-driver", 2).sigma == 0.05
 
 
@@ -21,6 +21,8 @@ def test_table_top_defaults_are_shifted_demos_without_dagger():
     cfg = resolve(BCConfig(env="pvmbench/TableTopPick-v1"), "scripted")
     assert (cfg.demos, cfg.aug_pad, cfg.dagger_rounds, cfg.steps, cfg.aug_copies) == (300, 4, 0, 3000, 0)
     assert resolve(BCConfig(mode="frozen"), "scripted").aug_copies == 2
+    partial = resolve(BCConfig(mode="partial"), "scripted")  # the published partial checkpoints' recipe
+    assert (partial.steps, partial.batch, partial.aug_copies) == (3000, 32, 2)
 
 
 def test_without_a_shift_a_cached_mode_keeps_one_copy_per_frame():
