@@ -142,3 +142,32 @@ def test_bad_dreamerv3_options_get_one_line(tmp_path, args, message):
     assert message in run.stderr and "Traceback" not in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1, run.stderr
     assert not (tmp_path / "x.pt").exists()
+
+
+def test_pretrained_encoder_trains_through_the_cli_and_scores(tmp_path):
+    """The study's way through the CLI: a Hugging Face backbone by directory, `partial`; its label names
+    encoder and mode, its frozen embeddings leave training bit-identical, and `pvmbench eval` scores it."""
+    pytest.importorskip("transformers")
+    from safetensors.torch import load_file
+
+    from tests.fixtures.hf_models import save_tiny_vit
+
+    vit = save_tiny_vit(tmp_path / "tiny-vit")
+    out = tmp_path / "agent.pt"
+    run = _cli(tmp_path, "train", "--algo", "dreamerv3", *TINY, "--encoder", f"hf:{vit}", "--mode", "partial",
+               "--env-steps", "32", "--eval-episodes", "0", "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    checkpoint = load_checkpoint(out)
+    assert checkpoint["meta"]["label"] == "dreamerv3-hf:tiny-vit/partial"
+    saved = load_file(vit / "model.safetensors")
+    for name in ("embeddings.patch_embeddings.projection.weight", "embeddings.position_embeddings"):
+        assert torch.equal(checkpoint["state_dict"][f"world_model.encoder.model.{name}"], saved[name]), name
+
+    results = tmp_path / "rows.parquet"
+    evaluation = _cli(tmp_path, "eval", "--agent", str(out), "--shift", "id", "--episodes", "1", "--workers", "0",
+                      "--out", str(results), "--no-progress")
+    assert evaluation.returncode == 0, evaluation.stderr
+    import pandas as pd
+
+    rows = pd.read_parquet(results)
+    assert list(rows["agent_label"]) == ["dreamerv3-hf:tiny-vit/partial"] and rows["status"].eq("ok").all()
