@@ -147,6 +147,9 @@ def train_command(
                                         "(default table-top 60, driving 30)."),
     level: str = typer.Option(None, "--level", help="bc: the shift level demos, DAgger rounds and training rollouts "
                               "draw from (default: the env's; `pvmbench suite` lists them)."),
+    neck: str = typer.Option("none", "--neck", help="bc: trainable layers between the encoder's features and the head: "
+                             "none, or conv (two 3x3 convs over a spatial map, e.g. efficientnet-lite0 "
+                             "--encoder-option features=map14)."),
     size: str = typer.Option("12m", help="dreamerv3: model size, debug, 12m, 25m or 50m."),
     env_steps: int = typer.Option(100_000, "--env-steps", help="dreamerv3: env steps to train for (in total, with --resume)."),
     num_envs: int = typer.Option(1, "--num-envs", help="dreamerv3: envs collecting in parallel."),
@@ -186,7 +189,7 @@ def train_command(
     result = train_bc(BCConfig(env=env, encoder=encoder, mode=mode, encoder_options=_parse_kwargs(encoder_option, "--encoder-option"), demos=demos, steps=steps, batch=batch,
                                image_size=image_size, seed=seed, demo_seed=demo_seed, device=device, demo_noise=demo_noise,
                                aug_pad=aug_pad, aug_copies=aug_copies, val_fraction=val_fraction, use_state=state,
-                               dagger_rounds=dagger_rounds, dagger_episodes=dagger_episodes, level=level,
+                               dagger_rounds=dagger_rounds, dagger_episodes=dagger_episodes, level=level, neck=neck,
                                eval_every=eval_every if "eval_every" in given else None,
                                eval_episodes=eval_episodes if "eval_episodes" in given else None),
                        out, progress=progress)

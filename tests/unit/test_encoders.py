@@ -167,7 +167,7 @@ def test_efficientnet_map_is_the_last_blocks_output_in_place(tiny):
     torch.testing.assert_close(flat.view(2, 320, 7, 7)[:, :, 2, 5], seen[0][:, :, 2, 5])
     assert pooled.shape == (2, 1280)  # the published layout is unchanged by the option
     assert "features" not in pool.identity() and mapped.identity()["features"] == "map"
-    with pytest.raises(UserError, match="features='tokens': accepted: pool, map"):
+    with pytest.raises(UserError, match="features='tokens': accepted: pool, map, map14"):
         make("efficientnet-lite0", "frozen", tiny, features="tokens")
 
 
@@ -175,6 +175,30 @@ def test_efficientnet_map_partial_trains_the_last_four_blocks_and_no_head(tiny):
     enc = make("efficientnet-lite0", "partial", tiny, features="map")
     trainable = {n.split(".")[2] for n, p in enc.named_parameters() if p.requires_grad}
     assert len(enc.blocks()) == 16 and trainable == {"12", "13", "14", "15"}
+
+
+def test_efficientnet_map14_is_block_10s_output_in_place(tiny):
+    """features=map14: the 112 x 14 x 14 map that block 11 (the first at 7 x 7) would read."""
+    pool, mapped = make("efficientnet-lite0", "frozen", tiny), make("efficientnet-lite0", "frozen", tiny,
+                                                                     features="map14")
+    seen = []
+    handle = pool.model._blocks[11].register_forward_pre_hook(lambda m, args: seen.append(args[0]))
+    x = pool.preprocess(images(96))
+    with torch.no_grad():
+        pool.features(x)
+        fmap, flat = mapped.spatial_features(x)
+    handle.remove()
+    assert fmap.shape == (2, 112, 14, 14) and mapped.feature_shape == (112, 14, 14)
+    assert mapped.feature_dim == flat.shape[1] == 112 * 14 * 14
+    torch.testing.assert_close(fmap, seen[0])
+    torch.testing.assert_close(flat.view(2, 112, 14, 14)[:, :, 9, 3], seen[0][:, :, 9, 3])
+    assert mapped.identity()["features"] == "map14" and pool.feature_shape is None
+
+
+def test_efficientnet_map14_partial_trains_blocks_7_to_10(tiny):
+    enc = make("efficientnet-lite0", "partial", tiny, features="map14")
+    trainable = {n.split(".")[2] for n, p in enc.named_parameters() if p.requires_grad}
+    assert len(enc.blocks()) == 11 and trainable == {"7", "8", "9", "10"}
 
 
 EMBEDDINGS = {"cnn": {"stages.0.0.weight"}, "efficientnet-lite0": {"model._conv_stem.weight"},

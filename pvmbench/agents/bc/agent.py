@@ -29,7 +29,8 @@ class BCAgent:
         if state_dim and spaces is not None and "state" not in spaces:
             raise UserError(f"bc checkpoint was trained with a {state_dim}-d robot state, but this env's "
                             f"observations have no 'state' (they have: {', '.join(spaces)})")
-        self.policy = BCPolicy(encoder, int(config["action_dim"]), int(config["hidden"]), state_dim)
+        self.policy = BCPolicy(encoder, int(config["action_dim"]), int(config["hidden"]), state_dim,
+                               config.get("neck", "none"))
         missing, unexpected = self.policy.load_state_dict(checkpoint["state_dict"], strict=False)
         # A frozen encoder is rebuilt from its installed weights, not the checkpoint; everything else must be there.
         needed = [k for k in missing if not k.startswith("encoder.") or config["mode"] != "frozen"]

@@ -37,7 +37,7 @@ from pvmbench.agents.bc.dagger import dagger_seeds, on_policy_frames, round_step
 from pvmbench.agents.bc.dart import noise_spec
 from pvmbench.agents.bc.demos import collect, demo_stats
 from pvmbench.agents.bc.inputs import make_inputs
-from pvmbench.agents.bc.policy import BCPolicy
+from pvmbench.agents.bc.policy import NECKS, BCPolicy
 from pvmbench.agents.bc.rollouts import Rollouts
 from pvmbench.agents.bc.schedule import warmup_cosine, warmup_steps
 from pvmbench.agents.bc.split import split_by_episode
@@ -65,6 +65,7 @@ class BCConfig:
     seed: int = 0
     demo_seed: int = 0
     hidden: int = 256
+    neck: str = "none"  # policy.NECKS: trainable layers between a spatial feature map and the head
     device: str = "cpu"
     demo_noise: float | None = None  # DART sigma; None: the expert's measured default (dart.py)
     aug_pad: int | None = None  # DrQ shift in pixels; 0 turns augmentation off; None: the env's default
@@ -122,6 +123,8 @@ def check(cfg: BCConfig) -> None:
                         "(shifted copies cached per frame)")
     if not (isinstance(cfg.val_fraction, (int, float)) and 0 <= cfg.val_fraction < 1):
         raise UserError(f"--val-fraction {cfg.val_fraction!r}: accepted: a number from 0 to below 1")
+    if cfg.neck not in NECKS:
+        raise UserError(f"--neck {cfg.neck!r}: accepted: {', '.join(NECKS)}")
     for flag, value in (("--lr", cfg.lr), ("--pretrained-lr", cfg.pretrained_lr)):
         if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
             raise UserError(f"{flag} {value!r}: accepted: a number > 0")
@@ -138,6 +141,9 @@ def train_bc(cfg: BCConfig, out: pathlib.Path, progress: bool = True) -> dict:
     rng = np.random.default_rng(cfg.seed)
     generator = torch.Generator().manual_seed(cfg.seed)  # augmentation draws, on the CPU wherever training runs
     encoder = build_encoder(cfg.encoder, cfg.mode, **cfg.encoder_options)  # before the demos: a bad name fails in a second, not minutes
+    if cfg.neck == "conv" and getattr(encoder, "feature_shape", None) is None:
+        raise UserError(f"--neck conv: accepted only with features that keep a spatial map, and {cfg.encoder}'s "
+                        f"do not (efficientnet-lite0: --encoder-option features=map or map14)")
     action_dim = int(contract.action_space.shape[0])
     noise = noise_spec(contract.expert_agent, action_dim, cfg.demo_noise)
     started = time.perf_counter()
@@ -155,7 +161,7 @@ def train_bc(cfg: BCConfig, out: pathlib.Path, progress: bool = True) -> dict:
     names = [str(n) for n in data["phase_names"]]
     del data
 
-    policy = BCPolicy(encoder, action_dim, cfg.hidden, train["state"].shape[1] if use_state else 0)
+    policy = BCPolicy(encoder, action_dim, cfg.hidden, train["state"].shape[1] if use_state else 0, cfg.neck)
     if use_state:
         policy.state_norm.fit(train["state"])
     policy.to(device)
@@ -215,6 +221,8 @@ def train_bc(cfg: BCConfig, out: pathlib.Path, progress: bool = True) -> dict:
               "encoder_identity": encoder.identity()}
     if use_state:
         config.update(state_dim=int(policy.state_dim), state_key="state")
+    if cfg.neck != "none":  # checkpoints without the key are the MLP-only policies published before it
+        config["neck"] = cfg.neck
     meta = {"label": label, "algo": "bc", "demos": cfg.demos, "frames": stats["frames"], "steps": cfg.steps,
             "batch": cfg.batch, "seed": cfg.seed, "demo_seed": cfg.demo_seed, "level": cfg.level, "device": device.type,
             "final_loss": final["train_loss"], "lr": cfg.lr, "pretrained_lr": cfg.pretrained_lr,

@@ -32,7 +32,7 @@ class TrunkSplit(Protocol):
 class EfficientNetLite0Split:
     """EfficientNet-Lite0 (encoders/efficientnet.py): stem, the 16 MBConv blocks (block i with drop-connect
     rate * i / 16), then for the `pool` layout head conv, BatchNorm, activation and the mean over space, for
-    the `map` layout the last block's map flattened."""
+    the map layouts (`map`, `map14`) the map of the layout's last block flattened."""
 
     def __init__(self, encoder: Encoder):
         self.encoder, self.model = encoder, encoder.model
@@ -47,12 +47,12 @@ class EfficientNetLite0Split:
 
     def tail(self, h: torch.Tensor) -> torch.Tensor:
         m, n = self.model, len(self.model._blocks)
-        for idx in range(self.first, n):
+        for idx in range(self.first, self.encoder.map_blocks):
             rate = m._global_params.drop_connect_rate
             if rate:
                 rate *= float(idx) / n  # extract_features' scaling, so stochastic depth matches
             h = m._blocks[idx](h, drop_connect_rate=rate)
-        if self.encoder.layout == "map":
+        if self.encoder.layout != "pool":
             return h.flatten(1)
         return m._swish(m._bn1(m._conv_head(h))).mean(dim=(2, 3))
 

