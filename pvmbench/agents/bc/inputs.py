@@ -83,10 +83,10 @@ class _CachedFrozen:
             return
         if self.reuse_at_act() is None:
             raise ValueError("frozen values computed while acting are unshifted; this cache shifts its copies")
-        if len(frozen_values) != len(images) or frozen_values.shape[1:] != self.train.values.shape[2:]:
+        if len(frozen_values) != len(images) or frozen_values.shape[1:] != self.train.chunks[0].shape[2:]:
             raise ValueError(f"frozen values of shape {tuple(frozen_values.shape)} for {len(images)} frames; "
-                             f"the cache holds {tuple(self.train.values.shape[2:])} per frame")
-        values = frozen_values.to(self.train.values.device, self.train.values.dtype)
+                             f"the cache holds {tuple(self.train.chunks[0].shape[2:])} per frame")
+        values = frozen_values.to(self.train.chunks[0].device, self.train.chunks[0].dtype)
         copies = self.train.copies  # unshifted copies are all the same
         more = AugmentedCache(values[None].expand(copies, *values.shape),
                               torch.zeros((copies, len(values), 2), dtype=self.train.offsets.dtype))
@@ -149,8 +149,7 @@ def _appended(cache: AugmentedCache, frozen, images: torch.Tensor, pad: int, gen
 
 
 def _joined(cache: AugmentedCache, more: AugmentedCache) -> AugmentedCache:
-    return AugmentedCache(torch.cat([cache.values, more.values.to(cache.values.device)], dim=1),
-                          torch.cat([cache.offsets, more.offsets], dim=1))
+    return cache.appended(more)
 
 
 def _held_out(frozen, val_images: torch.Tensor, progress: bool, desc: str, store_as: dict):
