@@ -128,3 +128,34 @@ def test_a_level_other_than_the_training_level_draws_its_own_scenarios(cache):
         np.testing.assert_array_equal(at_hard["images"][0], obs["image"])
     finally:
         env.close()
+
+
+def _collect_beside_another(barrier, results, who):
+    """A training seed's demo collection, held after writing its file until the other seed has written too:
+    the moment where seeds trained side by side overwrite or move each other's file."""
+    save = np.savez_compressed
+
+    def save_then_wait(*args, **kwargs):
+        save(*args, **kwargs)
+        barrier.wait(timeout=60)
+
+    np.savez_compressed = save_then_wait
+    try:
+        results[who] = int(len(_collect()["actions"]))
+    except Exception as error:  # reported to the parent, which names it in the assertion
+        results[who] = repr(error)
+
+
+def test_seeds_collecting_the_same_demos_side_by_side_both_succeed(cache):
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    barrier, results = ctx.Barrier(2), ctx.Manager().dict()
+    workers = [ctx.Process(target=_collect_beside_another, args=(barrier, results, i)) for i in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(120)
+    assert dict(results) == {0: 2 * STEPS, 1: 2 * STEPS}
+    assert [p.name for p in cache.iterdir()] == [p.name for p in cache.glob("*.npz") if ".tmp" not in p.name]
+    assert _collect()["actions"].shape[0] == 2 * STEPS  # the file they left loads

@@ -75,7 +75,8 @@ def collect(env_id: str, episodes: int, seed: int, image_size: int, noise: Noise
             return {k: data[k] for k in data.files}
     data = _record(env_id, contract, level, episodes, seed, image_size, noise, max_steps, progress)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp.npz")
+    # Per process: seeds trained side by side record the same demo set and finish it at about the same time.
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp.npz")
     np.savez_compressed(tmp, **data)
     os.replace(tmp, path)
     return data
