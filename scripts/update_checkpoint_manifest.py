@@ -63,6 +63,7 @@ def entry(path: pathlib.Path) -> dict:
     size = config.get("env_kwargs", {}).get("image_size")
     options = [f"--encoder-option {k}={v}" for k, v in sorted(config.get("encoder_options", {}).items())]
     command = " ".join(["pvmbench train --algo bc", f"--env {env}", f"--encoder {config['encoder']}", *options,
+                        *([f"--neck {config['neck']}"] if "neck" in config else []),
                         f"--mode {config['mode']}", f"--image-size {size}", *_data_flags(meta),
                         f"--steps {meta['steps']}", *([f"--batch {meta['batch']}"] if "batch" in meta else []),
                         f"--seed {meta['seed']}",

@@ -99,15 +99,18 @@ def test_every_manifest_train_command_names_only_options_pvmbench_train_accepts(
         assert flags <= accepted, f"{entry['file']}: {sorted(flags - accepted)} are not options of pvmbench train"
 
 
-def test_manifest_train_commands_carry_the_checkpoints_encoder_options():
-    """The v1 EfficientNet checkpoints use features=map; a copied command without it trains another model."""
+def test_manifest_train_commands_carry_the_checkpoints_encoder_options_and_neck():
+    """The v1 EfficientNet checkpoints use features=map (map14 and a conv neck on driving); a copied command
+    without them trains another model."""
     import json
 
     from pvmbench.agents.checkpoint import load_checkpoint
 
     manifest = json.loads((ROOT / "checkpoints" / "MANIFEST.json").read_text())
     for entry in (e for e in manifest["checkpoints"] if e["in_repo"]):
-        options = load_checkpoint(ROOT / entry["file"])["config"].get("encoder_options", {})
+        config = load_checkpoint(ROOT / entry["file"])["config"]
         words = entry["train_command"].split()
         given = {words[i + 1] for i, w in enumerate(words) if w == "--encoder-option"}
-        assert given == {f"{k}={v}" for k, v in options.items()}, entry["file"]
+        assert given == {f"{k}={v}" for k, v in config.get("encoder_options", {}).items()}, entry["file"]
+        necks = [words[i + 1] for i, w in enumerate(words) if w == "--neck"]
+        assert necks == ([config["neck"]] if "neck" in config else []), entry["file"]
