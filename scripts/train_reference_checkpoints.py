@@ -4,8 +4,9 @@
     python scripts/train_reference_checkpoints.py --env pvmbench/Highway-v1 --seeds 0 1 2 \
         --configs cnn/scratch efficientnet-lite0/frozen efficientnet-lite0/partial --out checkpoints/ --device cuda
 
-Each run is the same as `pvmbench train --algo bc --env ENV --encoder E [--encoder-option features=map for
-efficientnet-lite0] --mode M --seed S --device D --out checkpoints/bc_<env tag>_E_M_seedS.pt` with the
+Each run is the same as `pvmbench train --algo bc --env ENV --encoder E [the env's reference layout for
+efficientnet-lite0: --encoder-option features=map on the table-top, --encoder-option features=map14 --neck conv
+on the highway] --mode M --seed S --device D --out checkpoints/bc_<env tag>_E_M_seedS.pt` with the
 CLI's other defaults: the demos, steps, batch, DAgger rounds and data level of the env and mode
 (pvmbench/agents/bc/recipes.py), demo seed 0, 96 px; `--steps` overrides the mode's steps for every run (on a GPU, set them equal across modes as the study does). Runs go
 to separate processes, `--jobs` at a time, each with `--threads` torch threads, so that one GPU (or the CPU's
@@ -29,7 +30,11 @@ CONFIGS = ["cnn/scratch", "efficientnet-lite0/frozen", "efficientnet-lite0/parti
 # The reference EfficientNet keeps its last block's 7x7 map (features=map): pooled to 1280 numbers it loses
 # where the object is, and on TableTopPick-v1 (seed 0, frozen) its clone reached 10% rollout success against
 # 40% with the map (BENCHMARKS.md, "efficientnet-lite0 features").
-REFERENCE_OPTIONS = {"efficientnet-lite0": {"features": "map"}}
+# On Highway-v1 the 7x7 maps lack the car ahead's place and size, which braking reads; block 10's 14x14 map
+# with a trained conv neck has them (BENCHMARKS.md, "what the frozen features miss"; scripts/probes/highway_features/).
+REFERENCE_OPTIONS = {("pvmbench/TableTopPick-v1", "efficientnet-lite0"): {"features": "map"},
+                     ("pvmbench/Highway-v1", "efficientnet-lite0"): {"features": "map14"}}
+REFERENCE_NECKS = {("pvmbench/Highway-v1", "efficientnet-lite0"): "conv"}
 ENV_TAGS = {"pvmbench/TableTopPick-v1": "tabletop_v1_", "pvmbench/Highway-v1": "highway_"}  # file-name prefix per env
 
 
@@ -46,7 +51,8 @@ def _train(env: str, demos: int | None, encoder: str, mode: str, seed: int, devi
     torch.set_num_threads(threads)  # several runs share the host's cores
     start = time.perf_counter()
     result = train_bc(BCConfig(env=env, demos=demos, encoder=encoder, mode=mode, seed=seed, device=device, steps=steps,
-                               encoder_options=REFERENCE_OPTIONS.get(encoder, {})),
+                               encoder_options=REFERENCE_OPTIONS.get((env, encoder), {}),
+                               neck=REFERENCE_NECKS.get((env, encoder), "none")),
                       pathlib.Path(out_dir) / checkpoint_name(env, encoder, mode, seed), progress=False)
     return {**result, "seed": seed, "device": device, "seconds": round(time.perf_counter() - start, 1)}
 
