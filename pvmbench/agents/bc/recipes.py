@@ -55,8 +55,8 @@ Driving (Highway-v1) differs in three measured ways (seed 0, cnn/scratch, 100 de
   two trained 3x3 convs; given on the command line, as `features=map` is on the table-top). On the 7x7 maps
   the frozen clones scored 0.075 at `id`, below blind: probes found the car ahead's place and size, which
   braking reads, only in the 14x14 map (scripts/probes/highway_features/). With them, the same defaults
-  (100 demos, 10 DAgger rounds, 10,000 steps x 64) took the clones' DAgger episodes to returns of 600-970
-  (BENCHMARKS.md, "tenth session"). Seed 0 took 84 min at 1 thread beside one or two other runs: 13 min
+  (100 demos, 10 DAgger rounds, 10,000 steps x 64) took the clones' DAgger episodes to returns of 530-1000
+  from round 3 on (BENCHMARKS.md, "tenth session"). Seed 0 took 84 min at 1 thread beside one or two other runs: 13 min
   encoding the demos (once per recipe: the frozen store), most of the rest the policy driving its ~90k DAgger
   frames (EfficientNet to block 10 at 224 px, ~25-50 frames/s; batching frames made it slower per frame).
 """
