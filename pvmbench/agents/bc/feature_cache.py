@@ -46,7 +46,7 @@ class AugmentedCache:
         """All chunks as one (copies, frames, ...) tensor; a copy where there are several chunks."""
         return self.chunks[0] if len(self.chunks) == 1 else torch.cat(self.chunks, dim=1)
 
-    def appended(self, more: "AugmentedCache") -> "AugmentedCache":
+    def appended(self, more: AugmentedCache) -> AugmentedCache:
         """This cache with `more`'s frames after its own; neither's values are copied."""
         device = self.chunks[0].device
         return AugmentedCache(self.chunks[0], torch.cat([self.offsets, more.offsets], dim=1),
