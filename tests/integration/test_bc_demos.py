@@ -130,32 +130,39 @@ def test_a_level_other_than_the_training_level_draws_its_own_scenarios(cache):
         env.close()
 
 
-def _collect_beside_another(barrier, results, who):
+
+def _collect_beside_another(barrier, results, who, cache_dir):
     """A training seed's demo collection, held after writing its file until the other seed has written too:
     the moment where seeds trained side by side overwrite or move each other's file."""
+    import os
+
+    os.environ["PVMBENCH_CACHE"] = cache_dir
     save = np.savez_compressed
 
     def save_then_wait(*args, **kwargs):
         save(*args, **kwargs)
-        barrier.wait(timeout=60)
+        barrier.wait(timeout=120)
 
     np.savez_compressed = save_then_wait
     try:
-        results[who] = int(len(_collect()["actions"]))
+        results.put((who, int(len(_collect()["actions"]))))
     except Exception as error:  # reported to the parent, which names it in the assertion
-        results[who] = repr(error)
+        results.put((who, repr(error)))
 
 
 def test_seeds_collecting_the_same_demos_side_by_side_both_succeed(cache):
     import multiprocessing
 
-    ctx = multiprocessing.get_context("fork")
-    barrier, results = ctx.Barrier(2), ctx.Manager().dict()
-    workers = [ctx.Process(target=_collect_beside_another, args=(barrier, results, i)) for i in range(2)]
+    # spawn, not fork: a child forked from a process that has rendered inherits its GL state and hangs.
+    ctx = multiprocessing.get_context("spawn")
+    barrier, results = ctx.Barrier(2), ctx.Queue()
+    workers = [ctx.Process(target=_collect_beside_another, args=(barrier, results, i, str(cache.parent)))
+               for i in range(2)]
     for w in workers:
         w.start()
+    got = dict(results.get(timeout=300) for _ in workers)
     for w in workers:
-        w.join(120)
-    assert dict(results) == {0: 2 * STEPS, 1: 2 * STEPS}
+        w.join(60)
+    assert got == {0: 2 * STEPS, 1: 2 * STEPS}, [w.exitcode for w in workers]
     assert [p.name for p in cache.iterdir()] == [p.name for p in cache.glob("*.npz") if ".tmp" not in p.name]
     assert _collect()["actions"].shape[0] == 2 * STEPS  # the file they left loads
