@@ -90,7 +90,7 @@ class _CachedFrozen:
         copies = self.train.copies  # unshifted copies are all the same
         more = AugmentedCache(values[None].expand(copies, *values.shape),
                               torch.zeros((copies, len(values), 2), dtype=self.train.offsets.dtype))
-        self.train = _joined(self.train, more)
+        self.train = self.train.appended(more)
 
     def reuse_at_act(self) -> FrozenReuse | None:
         """(frozen, tail) when every cached copy is the unshifted frame's, i.e. what acting computes."""
@@ -144,12 +144,8 @@ def _store_as(encoder: Encoder, part: str) -> dict:
 def _appended(cache: AugmentedCache, frozen, images: torch.Tensor, pad: int, generator: torch.Generator,
               progress: bool) -> AugmentedCache:
     """`cache` with `images` appended: each new frame gets as many shifted copies as the old ones have."""
-    return _joined(cache, cache_frozen(frozen, images, cache.copies, pad, generator, CACHE_BATCH, progress,
+    return cache.appended(cache_frozen(frozen, images, cache.copies, pad, generator, CACHE_BATCH, progress,
                                        "new frames"))
-
-
-def _joined(cache: AugmentedCache, more: AugmentedCache) -> AugmentedCache:
-    return cache.appended(more)
 
 
 def _held_out(frozen, val_images: torch.Tensor, progress: bool, desc: str, store_as: dict):
