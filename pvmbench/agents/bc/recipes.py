@@ -59,6 +59,10 @@ Driving (Highway-v1) differs in three measured ways (seed 0, cnn/scratch, 100 de
   from round 3 on (BENCHMARKS.md, "tenth session"). Seed 0 took 84 min at 1 thread beside one or two other runs: 13 min
   encoding the demos (once per recipe: the frozen store), most of the rest the policy driving its ~90k DAgger
   frames (EfficientNet to block 10 at 224 px, ~25-50 frames/s; batching frames made it slower per frame).
+- Partial on driving (same options; it trains blocks 7-10, the neck and the head) was run with `--steps 3000`
+  on this CPU, not the driving default of 10,000: ~1.1-1.7 s a step at batch 32, so seed 0 took 126 min at
+  1 thread with its 10 DAgger rounds (18 min of them caching the trunk), and reached held-out 0.0211, the
+  lowest of the driving clones (BENCHMARKS.md, "eleventh session"). On a GPU keep the default.
 """
 
 from __future__ import annotations
