@@ -49,6 +49,8 @@ def test_committed_leaderboard_matches_a_rebuild(tmp_path, monkeypatch):
         ("scripted-driver", "pvmbench/Highway-v1", "id,hard", 2),
         ("checkpoints/bc_tabletop_v1_cnn_scratch_seed0.pt", "pvmbench/TableTopPick-v1", "id,hard", 2),
         ("checkpoints/bc_tabletop_v1_efficientnet-lite0_partial_seed0.pt", "pvmbench/TableTopPick-v1", "hard", 2),
+        # driving: map14 features, the conv neck and a fine-tuned middle of the encoder, 500-step episodes
+        ("checkpoints/bc_highway_efficientnet-lite0_partial_seed0.pt", "pvmbench/Highway-v1", "id", 2),
     ],
 )
 def test_a_small_budget_reproduces_the_published_rows(tmp_path, monkeypatch, agent, env, shift, episodes):
