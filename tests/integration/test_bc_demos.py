@@ -130,7 +130,6 @@ def test_a_level_other_than_the_training_level_draws_its_own_scenarios(cache):
         env.close()
 
 
-
 def _collect_beside_another(barrier, results, who, cache_dir):
     """A training seed's demo collection, held after writing its file until the other seed has written too:
     the moment where seeds trained side by side overwrite or move each other's file."""
